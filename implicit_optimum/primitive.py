@@ -1,0 +1,135 @@
+"""The self-differentiating optimum thetahat(eps), an autograd primitive."""
+
+from collections.abc import Callable
+
+import autograd
+import autograd.numpy as np
+from autograd.extend import defjvp, defvjp, primitive
+
+from ._inputs import check_eps, parse_options
+from .system import ImplicitSystem
+
+
+def make_thetahat(estimating_equation: Callable, theta0, eps0, **options) -> Callable:
+    """Build thetahat(eps), the solution of ``G(theta, eps) = 0`` near (theta0, eps0).
+
+    thetahat is an autograd primitive defined only at eps0, where it returns
+    theta0. Its forward and reverse rules follow the implicit function theorem,
+    ``dthetahat = -[dG/dtheta]^{-1} dG/deps . deps``, and call thetahat again,
+    so ``grad``, ``jacobian``, ``hessian``, ``make_jvp`` and ``make_vjp`` work on
+    it to any order in any composition of forward and reverse mode. dG/dtheta
+    is formed and factored once, here; every other product is a jvp or vjp of
+    G, so dG/deps is never formed.
+
+    Parameters
+    ----------
+    estimating_equation : callable
+        ``G(theta, eps)`` written with ``autograd.numpy``, returning an array
+        of theta's shape. dG/dtheta must be invertible at (theta0, eps0).
+    theta0 : float or array of shape theta_shape
+        A solution of ``G(theta0, eps0) = 0``, found by any means.
+    eps0 : float or array of shape eps_shape
+        The hyperparameter at which theta0 was found.
+    **options
+        ``residual_tol`` (1e-8), ``on_residual`` ("raise" or "warn"),
+        ``eps_tol`` (1e-10), ``warn_condition`` (1e8), ``max_condition``
+        (1e13) and ``factorization`` ("auto", "cholesky" or "lu"); see
+        :class:`implicit_optimum.Options`.
+
+    Returns
+    -------
+    thetahat : callable
+        ``thetahat(eps)`` returns a new float64 array of theta_shape.
+        Jacobians have shape ``theta_shape + eps_shape``. Integer and float32
+        inputs are converted to float64. The attribute ``thetahat.system``
+        holds the checked system and its factorization.
+
+    Raises
+    ------
+    InputTypeError
+        theta0 or eps0 is boolean, complex, a container or not numeric; G is
+        not callable or does not return an array.
+    NonFiniteError
+        theta0, eps0, G(theta0, eps0) or dG/dtheta contains NaN or inf.
+    ShapeError
+        G returns a shape other than theta0's; thetahat gets eps of another shape.
+    NotASolutionError
+        ``max |G(theta0, eps0)| > residual_tol`` (unless ``on_residual="warn"``).
+    SingularJacobianError
+        The condition estimate of dG/dtheta exceeds ``max_condition``.
+    NotPositiveDefiniteError
+        ``factorization="cholesky"`` with a matrix that is not positive definite.
+    EpsMismatchError
+        thetahat is called, directly or under a differential operator, at an
+        eps farther than ``eps_tol`` from eps0.
+    """
+    system = ImplicitSystem(estimating_equation, theta0, eps0, parse_options(options))
+    return _thetahat_from_system(system)
+
+
+def make_thetahat_from_objective(objective: Callable, theta0, eps0, **options) -> Callable:
+    """Build thetahat(eps) = argmin_theta F(theta, eps) near a minimizer theta0.
+
+    The estimating equation is ``G = dF/dtheta``; its Jacobian, the Hessian of
+    F, is factored by Cholesky. If the Hessian is not positive definite, the
+    default ``factorization="auto"`` warns with
+    :class:`NotAMinimumWarning` and uses LU, and ``factorization="cholesky"``
+    raises :class:`NotPositiveDefiniteError`.
+
+    Parameters
+    ----------
+    objective : callable
+        ``F(theta, eps)`` returning a scalar, written with ``autograd.numpy``.
+    theta0, eps0, **options
+        As in :func:`make_thetahat`.
+
+    Returns
+    -------
+    thetahat : callable
+        As in :func:`make_thetahat`.
+    """
+    system = ImplicitSystem(
+        gradient_of(objective), theta0, eps0, parse_options(options), from_objective=True
+    )
+    return _thetahat_from_system(system)
+
+
+def gradient_of(objective: Callable) -> Callable:
+    """Return ``G(theta, eps) = dF/dtheta`` for an objective ``F(theta, eps)``."""
+    if not callable(objective):
+        raise TypeError(
+            f"objective must be a callable F(theta, eps), got {type(objective).__name__}"
+        )
+    return autograd.grad(objective, 0)
+
+
+def _thetahat_from_system(system: ImplicitSystem) -> Callable:
+    theta_shape = system.theta_shape
+
+    @primitive
+    def thetahat(eps):
+        check_eps(eps, system.eps0, system.options.eps_tol, "thetahat")
+        return system.theta0.copy()
+
+    def flat_thetahat(eps):
+        return np.reshape(thetahat(eps), (-1,))
+
+    # Both rules evaluate at thetahat(eps), not at a stored theta0, so that
+    # the outer layers of a higher-order derivative see how theta moves too.
+    def thetahat_jvp(eps_tangent, ans, eps):
+        theta = flat_thetahat(eps)
+        rhs = system.jvp_eps(theta, eps, eps_tangent)
+        return np.reshape(-system.solve(theta, eps, rhs), theta_shape)
+
+    def thetahat_vjp(ans, eps):
+        def vjp(theta_cotangent):
+            theta = flat_thetahat(eps)
+            adjoint = system.solve_transposed(theta, eps, np.reshape(theta_cotangent, (-1,)))
+            return -system.vjp_eps(theta, eps, adjoint)
+
+        return vjp
+
+    defjvp(thetahat, thetahat_jvp)
+    defvjp(thetahat, thetahat_vjp)
+    thetahat.system = system
+    return thetahat

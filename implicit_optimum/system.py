@@ -1,0 +1,190 @@
+"""The solved system G(theta0, eps0) = 0: checks, flattening and the factorization.
+
+Both the primitive and the Taylor reference start here, so they accept the
+same inputs and raise the same errors.
+"""
+
+import warnings
+from collections.abc import Callable
+
+import autograd
+import autograd.numpy as np
+import numpy as onp
+from autograd.tracer import getval
+
+from ._inputs import Options, as_float_array, check_finite
+from .errors import (
+    IllConditionedWarning,
+    InputTypeError,
+    NotAMinimumWarning,
+    NotASolutionError,
+    NotPositiveDefiniteError,
+    ResidualWarning,
+    ShapeError,
+    SingularJacobianError,
+)
+from .linear_solve import Factorization, jvp_in, make_solves, vjp_in
+
+
+class ImplicitSystem:
+    """An estimating equation with a checked solution and factored dG/dtheta.
+
+    Parameters
+    ----------
+    estimating_equation : callable
+        ``G(theta, eps)``, written with ``autograd.numpy``, returning an array
+        of theta's shape.
+    theta0 : float or array, shape theta_shape
+        Solution of ``G(theta0, eps0) = 0``.
+    eps0 : float or array, shape eps_shape
+        Hyperparameter at which theta0 was solved.
+    options : Options
+        Tolerances and the factorization method.
+    from_objective : bool
+        Whether G is the gradient of an objective, so dG/dtheta is a
+        symmetric Hessian that should be positive definite.
+
+    Raises
+    ------
+    InputTypeError, NonFiniteError, ShapeError, NotASolutionError,
+    SingularJacobianError, NotPositiveDefiniteError
+        See :func:`implicit_optimum.make_thetahat`.
+    """
+
+    def __init__(
+        self,
+        estimating_equation: Callable,
+        theta0,
+        eps0,
+        options: Options,
+        from_objective: bool = False,
+    ):
+        if not callable(estimating_equation):
+            raise InputTypeError(
+                "estimating_equation must be a callable G(theta, eps), got "
+                f"{type(estimating_equation).__name__}"
+            )
+        self.estimating_equation = estimating_equation
+        self.options = options
+        self.theta0 = as_float_array(theta0, "theta0")
+        self.eps0 = as_float_array(eps0, "eps0")
+        if self.theta0.size == 0:
+            raise ShapeError("theta0 is empty (shape {}); pass at least one parameter".format(
+                self.theta0.shape))
+        self.theta_shape = self.theta0.shape
+        self.eps_shape = self.eps0.shape
+        self.theta0_flat = self.theta0.reshape(-1)
+        self.dim_theta = self.theta0.size
+        self.dim_eps = self.eps0.size
+
+        self.residual = self._check_residual()
+        jacobian = self._jacobian_theta()
+        self.factorization = self._factor(jacobian, from_objective)
+        self.symmetric = self.factorization.method == "cholesky"
+        self.solve, self.solve_transposed = make_solves(
+            self.factorization, self.matvec, self.rmatvec, self.symmetric
+        )
+
+    # The flat form G(theta_flat, eps) -> vector of length d is what the
+    # linear algebra sees; users see theta's own shape.
+    def g_flat(self, theta_flat, eps):
+        theta = np.reshape(theta_flat, self.theta_shape)
+        return np.reshape(self.estimating_equation(theta, eps), (-1,))
+
+    def matvec(self, theta_flat, eps, direction):
+        """Return ``dG/dtheta(theta, eps) @ direction`` (a forward jvp)."""
+        return jvp_in(lambda theta_: self.g_flat(theta_, eps), theta_flat, direction)
+
+    def rmatvec(self, theta_flat, eps, cotangent):
+        """Return ``dG/dtheta(theta, eps).T @ cotangent`` (a reverse vjp)."""
+        return vjp_in(lambda theta_: self.g_flat(theta_, eps), theta_flat, cotangent)
+
+    def jvp_eps(self, theta_flat, eps, direction):
+        """Return ``dG/deps(theta, eps) . direction`` without forming dG/deps."""
+        return jvp_in(lambda eps_: self.g_flat(theta_flat, eps_), eps, direction)
+
+    def vjp_eps(self, theta_flat, eps, cotangent):
+        """Return ``dG/deps(theta, eps)^T cotangent``, with eps's shape."""
+        return vjp_in(lambda eps_: self.g_flat(theta_flat, eps_), eps, cotangent)
+
+    def _check_residual(self) -> onp.ndarray:
+        value = getval(self.estimating_equation(self.theta0, self.eps0))
+        try:
+            residual = onp.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise InputTypeError(
+                "estimating_equation(theta0, eps0) must return a float array, got "
+                f"{type(value).__name__}"
+            ) from None
+        if residual.shape != self.theta_shape:
+            raise ShapeError(
+                f"estimating_equation(theta0, eps0) returned shape {residual.shape}, but "
+                f"theta0 has shape {self.theta_shape}; G must return one equation per "
+                "element of theta (a square system) in theta's shape"
+            )
+        check_finite(residual, "estimating_equation(theta0, eps0)")
+        largest = float(onp.max(onp.abs(residual)))
+        if largest > self.options.residual_tol:
+            message = (
+                f"theta0 is not a solution: max |estimating_equation(theta0, eps0)| = "
+                f"{largest:.3g} exceeds residual_tol={self.options.residual_tol:.3g}. "
+                "Solve to a tighter tolerance, check the sign of G, or pass "
+                'residual_tol=... or on_residual="warn" to accept this residual'
+            )
+            if self.options.on_residual == "raise":
+                raise NotASolutionError(message)
+            warnings.warn(message, ResidualWarning, stacklevel=4)
+        return residual
+
+    def _jacobian_theta(self) -> onp.ndarray:
+        jacobian = autograd.jacobian(lambda theta_: self.g_flat(theta_, self.eps0))(
+            self.theta0_flat
+        )
+        jacobian = onp.asarray(jacobian, dtype=float)
+        check_finite(jacobian, "dG/dtheta at (theta0, eps0)")
+        return jacobian
+
+    def _factor(self, jacobian: onp.ndarray, from_objective: bool) -> Factorization:
+        method = self.options.factorization
+        if method == "auto":
+            symmetric = onp.allclose(
+                jacobian, jacobian.T, rtol=1e-10, atol=1e-12 * onp.max(onp.abs(jacobian))
+            )
+            if symmetric:
+                try:
+                    factorization = Factorization(jacobian, "cholesky")
+                except NotPositiveDefiniteError:
+                    if from_objective:
+                        warnings.warn(
+                            "the Hessian of the objective at theta0 is not positive "
+                            "definite, so theta0 is not a strict local minimum; using LU. "
+                            'Pass factorization="cholesky" to make this an error',
+                            NotAMinimumWarning,
+                            stacklevel=4,
+                        )
+                    factorization = Factorization(jacobian, "lu")
+            else:
+                factorization = Factorization(jacobian, "lu")
+        else:
+            factorization = Factorization(jacobian, method)
+        self._check_condition(factorization)
+        return factorization
+
+    def _check_condition(self, factorization: Factorization) -> None:
+        condition = factorization.condition_estimate
+        if not condition <= self.options.max_condition:
+            raise SingularJacobianError(
+                f"dG/dtheta at (theta0, eps0) is singular or numerically singular: "
+                f"condition estimate {condition:.3g} exceeds max_condition="
+                f"{self.options.max_condition:.3g}. theta is not locally identified; "
+                "fix or remove redundant parameters, add regularization, or raise "
+                "max_condition if you accept inaccurate derivatives"
+            )
+        if condition > self.options.warn_condition:
+            warnings.warn(
+                f"dG/dtheta at (theta0, eps0) is ill-conditioned (condition estimate "
+                f"{condition:.3g} > warn_condition={self.options.warn_condition:.3g}); "
+                "derivatives may lose about log10(condition) digits",
+                IllConditionedWarning,
+                stacklevel=4,
+            )
