@@ -18,9 +18,8 @@ from collections.abc import Callable
 import numpy as onp
 import scipy.linalg
 from autograd.core import JVPNode, VJPNode, backward_pass
-from autograd.extend import vspace
+from autograd.extend import defjvp_argnums, defvjp_argnums, primitive, vspace
 from autograd.tracer import isbox, new_box, trace_stack
-from autograd.extend import defjvp_argnums, defvjp_argnums, primitive
 
 from .errors import NotPositiveDefiniteError
 
@@ -77,19 +76,25 @@ class Factorization:
             else:
                 rcond, _ = scipy.linalg.lapack.dgecon(self._factors[0], norm_1, norm="1")
         else:
-            raise ValueError(
-                f'factorization method must be "cholesky" or "lu", got {method!r}'
-            )
+            raise ValueError(f'factorization method must be "cholesky" or "lu", got {method!r}')
         self.condition_estimate = onp.inf if rcond == 0.0 else 1.0 / rcond
 
     def solve(self, rhs: onp.ndarray, transpose: bool = False) -> onp.ndarray:
         """Solve ``A x = rhs`` (or ``A.T x = rhs``) for a vector or matrix rhs."""
         self.solve_count += 1
+        rhs = onp.asarray(rhs, dtype=float)
+        # LAPACK's triangular solves are called directly: scipy's cho_solve and
+        # lu_solve add checks whose cost dominates for small d.
         if self.method == "cholesky":
-            return scipy.linalg.cho_solve(self._factors, rhs, check_finite=False)
-        return scipy.linalg.lu_solve(
-            self._factors, rhs, trans=1 if transpose else 0, check_finite=False
-        )
+            solution, info = scipy.linalg.lapack.dpotrs(self._factors[0], rhs, lower=False)
+        else:
+            lu, pivots = self._factors
+            solution, info = scipy.linalg.lapack.dgetrs(
+                lu, pivots, rhs, trans=1 if transpose else 0
+            )
+        if info != 0:
+            raise RuntimeError(f"LAPACK solve failed with info={info}")
+        return solution
 
 
 def _trace(start_node, function: Callable, point):
@@ -182,7 +187,7 @@ def _define_solve_rules(solve, adjoint_solve, product):
         # Differentiating A u = rhs gives A du = d_rhs - dA u, with u held fixed
         # in dA u; the terms of all perturbed arguments share one solve.
         rhs_change = 0.0
-        for argnum, tangent in zip(argnums, tangents):
+        for argnum, tangent in zip(argnums, tangents, strict=True):
             if argnum == 0:
                 rhs_change = rhs_change - jvp_in(
                     lambda theta_: product(theta_, eps, solution), theta, tangent

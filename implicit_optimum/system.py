@@ -69,8 +69,9 @@ class ImplicitSystem:
         self.theta0 = as_float_array(theta0, "theta0")
         self.eps0 = as_float_array(eps0, "eps0")
         if self.theta0.size == 0:
-            raise ShapeError("theta0 is empty (shape {}); pass at least one parameter".format(
-                self.theta0.shape))
+            raise ShapeError(
+                f"theta0 is empty (shape {self.theta0.shape}); pass at least one parameter"
+            )
         self.theta_shape = self.theta0.shape
         self.eps_shape = self.eps0.shape
         self.theta0_flat = self.theta0.reshape(-1)
@@ -88,6 +89,10 @@ class ImplicitSystem:
     # The flat form G(theta_flat, eps) -> vector of length d is what the
     # linear algebra sees; users see theta's own shape.
     def g_flat(self, theta_flat, eps):
+        if len(self.theta_shape) == 1:
+            # The output shape was checked at construction; skipping the two
+            # reshapes saves their cost at every level of nested derivatives.
+            return self.estimating_equation(theta_flat, eps)
         theta = np.reshape(theta_flat, self.theta_shape)
         return np.reshape(self.estimating_equation(theta, eps), (-1,))
 
