@@ -14,7 +14,7 @@ setup(
     extras_require={
         "test": ["pytest", "hypothesis", "scikit-learn", "matplotlib", "tqdm"],
         "bench": ["matplotlib", "tqdm", "scikit-learn", "vittles"],
-        "dev": ["ruff"],
+        "dev": ["ruff==0.17.6"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",
