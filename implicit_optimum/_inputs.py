@@ -3,9 +3,9 @@
 from dataclasses import dataclass, fields
 
 import numpy as onp
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
-from .errors import EpsMismatchError, InputTypeError, NonFiniteError, ShapeError
+from .errors import EpsMismatchError, InputTypeError, NonFiniteError, ShapeError, TracedInputError
 from .linear_solve import FACTORIZATION_METHODS
 
 RESIDUAL_MODES = ("raise", "warn")
@@ -68,6 +68,24 @@ def parse_options(options: dict) -> Options:
     return parsed
 
 
+def reject_traced(value, name: str) -> None:
+    """Raise :class:`TracedInputError` if ``value`` is an autograd box.
+
+    A box at construction means that the caller is differentiating through
+    theta0, eps0 or a variable that G reaches through a closure. thetahat
+    differentiates only through its eps argument, so that derivative would
+    come out silently zero.
+    """
+    if isbox(value):
+        raise TracedInputError(
+            f"{name} is being differentiated by autograd (it is an autograd box), but "
+            "thetahat differentiates only through its eps argument, so this derivative "
+            "would be silently zero. Build thetahat outside the differentiated function "
+            "and pass the differentiated variable as (part of) eps; a tuple or dict eps "
+            "is accepted"
+        )
+
+
 def as_float_array(value, name: str) -> onp.ndarray:
     """Return ``value`` as a new float64 array, rejecting types with no clear meaning.
 
@@ -80,11 +98,12 @@ def as_float_array(value, name: str) -> onp.ndarray:
         # every direction it is given.
         check_finite(value, name)
         return value.copy()
-    value = getval(value)
+    reject_traced(value, name)
     if isinstance(value, (list, tuple, dict)):
         raise InputTypeError(
             f"{name} must be a float or a numpy array, got a {type(value).__name__}; "
-            f"pass numpy.asarray({name}) for a plain vector"
+            f"pass numpy.asarray({name}) for a plain vector, or a tuple or dict of "
+            "arrays for structured parameters"
         )
     array = onp.asarray(value)
     if array.dtype == bool:

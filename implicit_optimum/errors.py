@@ -38,6 +38,10 @@ class EpsMismatchError(ImplicitOptimumError, ValueError):
     """thetahat was evaluated at an eps other than eps0."""
 
 
+class TracedInputError(ImplicitOptimumError, ValueError):
+    """theta0, eps0 or G(theta0, eps0) depends on a variable autograd is differentiating."""
+
+
 class LinearityError(ImplicitOptimumError, ValueError):
     """The estimating equation was declared linear in eps but is not."""
 

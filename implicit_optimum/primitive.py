@@ -7,6 +7,7 @@ import autograd.numpy as np
 from autograd.extend import defjvp, defvjp, primitive
 
 from ._inputs import check_eps, parse_options
+from .structure import FlatProblem
 from .system import ImplicitSystem
 
 
@@ -63,8 +64,7 @@ def make_thetahat(estimating_equation: Callable, theta0, eps0, **options) -> Cal
         thetahat is called, directly or under a differential operator, at an
         eps farther than ``eps_tol`` from eps0.
     """
-    system = ImplicitSystem(estimating_equation, theta0, eps0, parse_options(options))
-    return _thetahat_from_system(system)
+    return _build_thetahat(estimating_equation, theta0, eps0, options, from_objective=False)
 
 
 def make_thetahat_from_objective(objective: Callable, theta0, eps0, **options) -> Callable:
@@ -88,10 +88,7 @@ def make_thetahat_from_objective(objective: Callable, theta0, eps0, **options) -
     thetahat : callable
         As in :func:`make_thetahat`.
     """
-    system = ImplicitSystem(
-        gradient_of(objective), theta0, eps0, parse_options(options), from_objective=True
-    )
-    return _thetahat_from_system(system)
+    return _build_thetahat(gradient_of(objective), theta0, eps0, options, from_objective=True)
 
 
 def gradient_of(objective: Callable) -> Callable:
@@ -101,6 +98,24 @@ def gradient_of(objective: Callable) -> Callable:
             f"objective must be a callable F(theta, eps), got {type(objective).__name__}"
         )
     return autograd.grad(objective, 0)
+
+
+def _build_thetahat(estimating_equation, theta0, eps0, options, from_objective) -> Callable:
+    parsed = parse_options(options)
+    flat = FlatProblem.build(estimating_equation, theta0, eps0)
+    if flat is None:
+        system = ImplicitSystem(estimating_equation, theta0, eps0, parsed, from_objective)
+        return _thetahat_from_system(system)
+    system = ImplicitSystem(
+        flat.estimating_equation, flat.theta0, flat.eps0, parsed, from_objective
+    )
+    flat_thetahat = _thetahat_from_system(system)
+
+    def thetahat(eps):
+        return flat.unflatten_theta(flat_thetahat(flat.flatten_eps(eps)))
+
+    thetahat.system = system
+    return thetahat
 
 
 def _thetahat_from_system(system: ImplicitSystem) -> Callable:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import autograd
 import autograd.numpy as np
 import numpy as onp
-from autograd.tracer import getval
+from autograd.tracer import isbox
 
 from ._inputs import Options, as_float_array, check_finite
 from .errors import (
@@ -22,6 +22,7 @@ from .errors import (
     ResidualWarning,
     ShapeError,
     SingularJacobianError,
+    TracedInputError,
 )
 from .linear_solve import Factorization, jvp_in, make_solves, vjp_in
 
@@ -113,7 +114,15 @@ class ImplicitSystem:
         return vjp_in(lambda eps_: self.g_flat(theta_flat, eps_), eps, cotangent)
 
     def _check_residual(self) -> onp.ndarray:
-        value = getval(self.estimating_equation(self.theta0, self.eps0))
+        value = self.estimating_equation(self.theta0, self.eps0)
+        if isbox(value):
+            raise TracedInputError(
+                "estimating_equation(theta0, eps0) depends on a variable that autograd is "
+                "differentiating, reached through a closure or a global instead of the eps "
+                "argument. thetahat differentiates only through eps, so this derivative "
+                "would be silently zero. Pass the variable as (part of) eps; a tuple or "
+                "dict eps is accepted"
+            )
         try:
             residual = onp.asarray(value, dtype=float)
         except (TypeError, ValueError):

@@ -29,6 +29,7 @@ from ._inputs import as_float_array, parse_options
 from .errors import LinearityError, ShapeError
 from .linear_solve import jvp_in
 from .primitive import gradient_of
+from .structure import FlatProblem
 from .system import ImplicitSystem
 
 
@@ -135,8 +136,7 @@ class TaylorExpansion:
         **options,
     ):
         _check_order(order, "order")
-        system = ImplicitSystem(estimating_equation, theta0, eps0, parse_options(options))
-        self._setup(system, order, linear_in_eps)
+        self._setup(estimating_equation, theta0, eps0, options, False, order, linear_in_eps)
 
     @classmethod
     def from_objective(
@@ -155,35 +155,32 @@ class TaylorExpansion:
         :func:`implicit_optimum.make_thetahat_from_objective`.
         """
         _check_order(order, "order")
-        system = ImplicitSystem(
-            gradient_of(objective), theta0, eps0, parse_options(options), from_objective=True
-        )
         expansion = cls.__new__(cls)
-        expansion._setup(system, order, linear_in_eps)
+        expansion._setup(gradient_of(objective), theta0, eps0, options, True, order, linear_in_eps)
         return expansion
 
-    def _setup(self, system: ImplicitSystem, order: int, linear_in_eps: bool) -> None:
-        self.system = system
+    def _setup(
+        self, estimating_equation, theta0, eps0, options, from_objective, order, linear_in_eps
+    ) -> None:
+        parsed = parse_options(options)
+        # Tuples and dicts are flattened here; results are rebuilt in theta's layout.
+        self._flat = FlatProblem.build(estimating_equation, theta0, eps0)
+        if self._flat is not None:
+            estimating_equation = self._flat.estimating_equation
+            theta0, eps0 = self._flat.theta0, self._flat.eps0
+        self.system = ImplicitSystem(estimating_equation, theta0, eps0, parsed, from_objective)
         self.order = _check_order(order, "order")
         self.linear_in_eps = bool(linear_in_eps)
         self.terms = [taylor_terms(k) for k in range(1, self.order + 1)]
         if self.linear_in_eps:
             self._check_linear_in_eps()
 
-    @property
-    def theta0(self) -> onp.ndarray:
-        return self.system.theta0
-
-    @property
-    def eps0(self) -> onp.ndarray:
-        return self.system.eps0
-
     def derivatives(self, direction, order: int | None = None) -> list[onp.ndarray]:
         """Return ``[theta_1, ..., theta_order]``, the derivatives along ``direction``.
 
         Parameters
         ----------
-        direction : float or array of shape eps_shape
+        direction : float, array of shape eps_shape, or eps0's tuple or dict layout
             The direction delta in eps.
         order : int, optional
             How many derivatives to return; defaults to the order given at
@@ -191,11 +188,36 @@ class TaylorExpansion:
 
         Returns
         -------
-        list of numpy.ndarray, each of shape theta_shape
+        list of numpy.ndarray of shape theta_shape (or theta0's tuple or dict layout)
             ``theta_k = d^k/dt^k thetahat(eps0 + t * direction)`` at t = 0.
         """
         order = self._resolve_order(order)
         direction = self._as_eps_shaped(direction, "direction")
+        return [self._theta_layout(d) for d in self._flat_derivatives(direction, order)]
+
+    def series(self, eps, order: int | None = None):
+        """Return the Taylor approximation ``theta0 + sum_k theta_k / k!`` of thetahat(eps).
+
+        Parameters
+        ----------
+        eps : float, array of shape eps_shape, or eps0's tuple or dict layout
+            Where to approximate thetahat; the direction is ``eps - eps0``.
+        order : int, optional
+            Truncation order; defaults to the order given at construction.
+
+        Returns
+        -------
+        numpy.ndarray of shape theta_shape, or theta0's tuple or dict layout
+        """
+        order = self._resolve_order(order)
+        direction = self._as_eps_shaped(eps, "eps") - self.system.eps0
+        approximation = self.system.theta0_flat.copy()
+        for k, derivative in enumerate(self._flat_derivatives(direction, order), start=1):
+            approximation += derivative / math.factorial(k)
+        return self._theta_layout(approximation)
+
+    def _flat_derivatives(self, direction: onp.ndarray, order: int) -> list[onp.ndarray]:
+        """Return theta_1, ..., theta_order as flat vectors, for a checked direction."""
         system = self.system
         theta0, eps0 = system.theta0_flat, system.eps0
         flat_derivatives = []
@@ -209,28 +231,7 @@ class TaylorExpansion:
                     term, flat_derivatives, direction
                 )
             flat_derivatives.append(-system.factorization.solve(remainder))
-        return [derivative.reshape(system.theta_shape) for derivative in flat_derivatives]
-
-    def series(self, eps, order: int | None = None) -> onp.ndarray:
-        """Return the Taylor approximation ``theta0 + sum_k theta_k / k!`` of thetahat(eps).
-
-        Parameters
-        ----------
-        eps : float or array of shape eps_shape
-            Where to approximate thetahat; the direction is ``eps - eps0``.
-        order : int, optional
-            Truncation order; defaults to the order given at construction.
-
-        Returns
-        -------
-        numpy.ndarray of shape theta_shape
-        """
-        eps = self._as_eps_shaped(eps, "eps")
-        derivatives = self.derivatives(eps - self.eps0, order)
-        approximation = self.theta0.copy()
-        for k, derivative in enumerate(derivatives, start=1):
-            approximation += derivative / math.factorial(k)
-        return approximation
+        return flat_derivatives
 
     def _evaluate_term(self, term: TaylorTerm, flat_derivatives, direction) -> onp.ndarray:
         """Evaluate ``D^m G[x_{j_1}, ..., x_{j_m}]`` at (theta0, eps0) by nested jvps."""
@@ -292,7 +293,16 @@ class TaylorExpansion:
             )
         return order
 
+    def _theta_layout(self, flat_theta: onp.ndarray):
+        if self._flat is not None:
+            return self._flat.unflatten_theta(flat_theta.reshape(-1))
+        return flat_theta.reshape(self.system.theta_shape)
+
     def _as_eps_shaped(self, value, name: str) -> onp.ndarray:
+        """Return ``value`` as an array of eps0's shape (a flat vector for tuples and dicts)."""
+        if self._flat is not None:
+            array = as_float_array(onp.asarray(self._flat.flatten_eps(value, name)), name)
+            return array
         array = as_float_array(value, name)
         if array.shape != self.system.eps_shape:
             raise ShapeError(
