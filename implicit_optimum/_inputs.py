@@ -148,19 +148,21 @@ def check_eps(eps, eps0: onp.ndarray, eps_tol: float, function_name: str) -> Non
             f"{function_name}: eps has shape {raw.shape} but eps0 has shape "
             f"{eps0.shape}; pass eps with the shape of eps0"
         )
-    if onp.iscomplexobj(raw) or not onp.issubdtype(raw.dtype, onp.number):
+    if raw.dtype == bool or onp.iscomplexobj(raw) or not onp.issubdtype(raw.dtype, onp.number):
         raise InputTypeError(
             f"{function_name}: eps must be a real float array, got dtype {raw.dtype}"
+        )
+    if not onp.isfinite(raw).all():
+        raise EpsMismatchError(
+            f"{function_name}: eps contains NaN or inf, but thetahat is defined only at "
+            "the finite eps0; check how eps was computed"
         )
     difference = onp.abs(raw - eps0)
     scale = max(1.0, float(onp.max(onp.abs(eps0), initial=0.0)))
     worst = float(onp.max(difference, initial=0.0))
-    if not worst <= eps_tol * scale:
-        index = (
-            tuple(int(i) for i in onp.unravel_index(onp.nanargmax(difference), raw.shape))
-            if (raw.size and not onp.isnan(worst))
-            else ()
-        )
+    if worst > eps_tol * scale:
+        index = onp.unravel_index(int(onp.argmax(difference)), raw.shape)
+        index = tuple(int(i) for i in index)
         raise EpsMismatchError(
             f"{function_name} is defined only at eps0, but was evaluated at an eps "
             f"that differs from eps0 by {worst:.3g} at index {index} (tolerance "

@@ -123,6 +123,13 @@ class ImplicitSystem:
                 "would be silently zero. Pass the variable as (part of) eps; a tuple or "
                 "dict eps is accepted"
             )
+        if isinstance(value, (list, tuple, dict)):
+            raise InputTypeError(
+                f"estimating_equation(theta0, eps0) returned a {type(value).__name__}, but "
+                f"theta0 is an array of shape {self.theta_shape}; return an array of that "
+                "shape (autograd.numpy.stack or autograd.numpy.array), or pass theta0 as a "
+                "tuple or dict of the same layout"
+            )
         try:
             residual = onp.asarray(value, dtype=float)
         except (TypeError, ValueError):
@@ -151,9 +158,18 @@ class ImplicitSystem:
         return residual
 
     def _jacobian_theta(self) -> onp.ndarray:
-        jacobian = autograd.jacobian(lambda theta_: self.g_flat(theta_, self.eps0))(
-            self.theta0_flat
-        )
+        try:
+            jacobian = autograd.jacobian(lambda theta_: self.g_flat(theta_, self.eps0))(
+                self.theta0_flat
+            )
+        except (TypeError, ValueError, AttributeError) as error:
+            if "Box" not in str(error):
+                raise
+            raise InputTypeError(
+                "autograd could not differentiate estimating_equation in theta: "
+                f"{error}. Write G with autograd.numpy (import autograd.numpy as np), "
+                "not plain numpy, math or scipy functions"
+            ) from error
         jacobian = onp.asarray(jacobian, dtype=float)
         check_finite(jacobian, "dG/dtheta at (theta0, eps0)")
         return jacobian
