@@ -142,7 +142,13 @@ def check_finite(array: onp.ndarray, name: str) -> None:
 
 def check_eps(eps, eps0: onp.ndarray, eps_tol: float, function_name: str) -> None:
     """Raise unless the value of ``eps`` (unwrapped from autograd boxes) equals eps0."""
-    raw = onp.asarray(getval(eps))
+    raw = getval(eps)
+    if isinstance(raw, (list, tuple, dict)):
+        raise InputTypeError(
+            f"{function_name}: eps is a {type(raw).__name__}, but eps0 is an array of shape "
+            f"{eps0.shape}; pass numpy.asarray(eps)"
+        )
+    raw = onp.asarray(raw)
     if raw.shape != eps0.shape:
         raise ShapeError(
             f"{function_name}: eps has shape {raw.shape} but eps0 has shape "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import autograd
 import autograd.numpy as np
 import numpy as onp
+import pytest
 from conftest import all_mode_compositions, compose_derivative, relative_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -153,4 +154,18 @@ def test_convex_objective_routes_agree(sizes):
 
 @given(problem_sizes)
 def test_nonsymmetric_equation_routes_agree(sizes):
+    check_all_routes(nonsymmetric_problem(*sizes))
+
+
+@pytest.mark.slow
+@settings(max_examples=150)
+@given(problem_sizes)
+def test_convex_objective_routes_agree_many(sizes):
+    check_all_routes(convex_problem(*sizes))
+
+
+@pytest.mark.slow
+@settings(max_examples=150)
+@given(problem_sizes)
+def test_nonsymmetric_equation_routes_agree_many(sizes):
     check_all_routes(nonsymmetric_problem(*sizes))
