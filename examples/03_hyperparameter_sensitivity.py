@@ -16,9 +16,9 @@
 #
 # How would a fitted model change under another regularization strength?
 # This notebook fits a ridge-penalized logistic regression to the
-# breast-cancer data bundled with scikit-learn at one penalty λ0, then
+# breast-cancer data bundled with scikit-learn at one penalty λ0. It then
 # predicts the whole path θ̂(λ) from Taylor series of orders 1 to 4 around
-# λ0 and compares it with exact re-solves over a range of λ. The plots show
+# λ0, and compares it with exact re-solves over a range of λ. The plots show
 # where each order is accurate and where it breaks down.
 #
 # You need: ridge regularization, Taylor series, and

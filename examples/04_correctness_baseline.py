@@ -100,9 +100,9 @@ except SensitivityMismatchError as error:
 # %% [markdown]
 # The first derivatives agree, so a check at order 1 alone, the usual
 # gradient check, would not have found the bug. The helper can also check a
-# Jacobian (`kind="jacobian"`) or a Taylor series (`kind="series"`); here is
-# the frozen implementation's second-order series, compared at points
-# ε0 + 0.1δ and ε0 + 0.01δ, without raising:
+# Jacobian (`kind="jacobian"`) or a Taylor series (`kind="series"`). Here it
+# compares the frozen implementation's second-order series with the truth at
+# the points ε0 + 0.1δ and ε0 + 0.01δ, and returns the report without raising:
 
 
 # %%
@@ -120,5 +120,6 @@ print("passed:", report.passed)
 
 # %% [markdown]
 # At the nearer point the error of the missing second-order term is smaller,
-# as expected for a term of order (0.01)², so a series check needs a tight
-# tolerance or a point far enough from ε0 to expose a wrong higher-order term.
+# as expected for a term of order (0.01)². A series check therefore needs a
+# tight tolerance, or a point far enough from ε0, to expose a wrong
+# higher-order term.

@@ -127,7 +127,7 @@ def as_float_array(value, name: str) -> onp.ndarray:
 
 
 def check_finite(array: onp.ndarray, name: str) -> None:
-    """Raise :class:`NonFiniteError` if ``array`` holds NaN or inf."""
+    """Raise :class:`NonFiniteError` if ``array`` contains NaN or inf."""
     if onp.isfinite(array).all():
         return
     bad = ~onp.isfinite(array)

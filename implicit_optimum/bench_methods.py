@@ -120,7 +120,11 @@ def _system(counting: CountingFunction, problem: Problem) -> ImplicitSystem:
     return ImplicitSystem(counting, problem.theta0, problem.eps0, parse_options({}))
 
 
-def _reverse_target(thetahat: Callable, problem: Problem, order: int) -> Callable:
+def _differentiate_thetahat(thetahat: Callable, problem: Problem, order: int, mode: str):
+    """Return a function computing the forward or reverse target with ``thetahat``."""
+    if mode == "forward":
+        derivative = nested_jvp(thetahat, problem.direction, order)
+        return lambda: derivative(problem.eps0)
     directional = nested_jvp(thetahat, problem.direction, order - 1)
     cotangent = problem.cotangent
 
@@ -134,25 +138,13 @@ def _reverse_target(thetahat: Callable, problem: Problem, order: int) -> Callabl
 def _build_primitive(counting, problem, order, mode):
     system = _system(counting, problem)
     thetahat = _thetahat_from_system(system)
-    if mode == "forward":
-        derivative = nested_jvp(thetahat, problem.direction, order)
-
-        def run():
-            return derivative(problem.eps0)
-    else:
-        run = _reverse_target(thetahat, problem, order)
+    run = _differentiate_thetahat(thetahat, problem, order, mode)
     return run, lambda: system.factorization.solve_count
 
 
 def _build_naive(counting, problem, order, mode):
     thetahat = make_naive_thetahat(counting, problem.theta0, problem.eps0)
-    if mode == "forward":
-        derivative = nested_jvp(thetahat, problem.direction, order)
-
-        def run():
-            return derivative(problem.eps0)
-    else:
-        run = _reverse_target(thetahat, problem, order)
+    run = _differentiate_thetahat(thetahat, problem, order, mode)
     return run, lambda: thetahat.dense_solve.count
 
 

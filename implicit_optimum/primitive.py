@@ -43,7 +43,7 @@ def make_thetahat(estimating_equation: Callable, theta0, eps0, **options) -> Cal
         ``thetahat(eps)`` returns a new float64 array of theta_shape.
         Jacobians have shape ``theta_shape + eps_shape``. Integer and float32
         inputs are converted to float64. The attribute ``thetahat.system``
-        holds the checked system and its factorization.
+        contains the checked system and its factorization.
 
     Raises
     ------

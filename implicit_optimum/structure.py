@@ -1,9 +1,9 @@
 """Tuples and dicts of arrays as theta or eps, flattened to one vector.
 
 Statisticians write parameters as ``(mean, covariance)`` or ``{"scale": ...,
-"shift": ...}``. Such a value is described once by a :class:`Structure` and
+"shift": ...}``. Such a value is described once by a :class:`Structure`. It is
 then flattened into, and rebuilt from, a float vector with autograd.numpy
-operations, so that derivatives flow through both directions whether the
+operations. Derivatives therefore flow through both conversions, whether the
 container is an autograd box or a plain tuple of boxes.
 """
 
@@ -39,7 +39,7 @@ class Structure:
 
 
 def is_structured(value) -> bool:
-    """Whether ``value`` is a tuple or dict (also inside an autograd box)."""
+    """Return whether ``value`` is a tuple or dict (also inside an autograd box)."""
     return isinstance(getval(value), (tuple, dict))
 
 

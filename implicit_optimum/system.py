@@ -87,8 +87,8 @@ class ImplicitSystem:
             self.factorization, self.matvec, self.rmatvec, self.symmetric
         )
 
-    # The flat form G(theta_flat, eps) -> vector of length d is what the
-    # linear algebra sees; users see theta's own shape.
+    # The linear algebra works on the flat form G(theta_flat, eps), a vector of
+    # length d. Users pass and receive theta in its own shape.
     def g_flat(self, theta_flat, eps):
         if len(self.theta_shape) == 1:
             # The output shape was checked at construction; skipping the two

@@ -121,7 +121,7 @@ def check_sensitivity(
     Raises
     ------
     SensitivityMismatchError
-        When ``raise_on_failure`` and the candidate disagrees; the message holds
+        When ``raise_on_failure`` and the candidate disagrees; the message contains
         the report.
     ValueError
         For an unknown ``kind``, a non-positive ``order`` or ``order != 1`` with

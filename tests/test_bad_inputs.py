@@ -2,7 +2,7 @@
 
 Each entry is one kind of input with the expected behaviour: an error of a
 named class whose message matches a pattern, or, where the input is
-legitimate, the right answer. The README's "Bad input" section lists the same
+legitimate, the correct result. The README's "Bad input" section lists the same
 kinds.
 """
 
@@ -285,7 +285,7 @@ def test_bad_input(case):
     if case.warning is not None:
         assert case.warning in categories
     if case.check is not None:
-        # A legitimate input gives its answer without numerical warnings.
+        # A legitimate input returns its result without numerical warnings.
         assert not any(issubclass(c, RuntimeWarning) for c in categories), categories
 
 
