@@ -16,9 +16,9 @@
 #
 # Leave-one-out refits tell how much each observation moves a fitted model, but
 # they cost one full optimization per observation. This notebook fits a
-# logistic regression to the breast-cancer data bundled with scikit-learn
-# (569 patients, 30 features), treats the 569 data weights as the
-# hyperparameter ε, and approximates every leave-one-out fit with Taylor
+# logistic regression to the breast-cancer data bundled with scikit-learn,
+# treats the data weights (one per patient) as the hyperparameter ε, and
+# approximates every leave-one-out fit with Taylor
 # series of order 1, 2 and 3 around ε0 = 1 (all weights one). Order 1 is the
 # classical infinitesimal jackknife; orders 2 and 3 are its higher-order
 # versions. Each approximation is compared with an exact refit.
@@ -40,8 +40,8 @@ from implicit_optimum.problems import breast_cancer_design, weighted_logistic_eq
 # %% [markdown]
 # ## The model
 #
-# With standardized features and an intercept (the design X has 31 columns),
-# the weighted, ridge-penalized logistic loss has the estimating equation
+# With standardized features and an intercept column in the design X, the
+# weighted, ridge-penalized logistic loss has the estimating equation
 #
 # G(θ, w) = Σ_i w_i (σ(x_iᵀθ) − y_i) x_i + λ θ,
 #
@@ -79,7 +79,8 @@ print(
 # %% [markdown]
 # ## The Taylor expansion
 #
-# One `TaylorExpansion` serves all 569 directions: it factors ∂G/∂θ once.
+# One `TaylorExpansion` serves all leave-one-out directions: it factors
+# ∂G/∂θ once.
 # `linear_in_eps=True` declares that G is linear in the weights, which the
 # constructor checks, and lets the expansion skip every term with two or more
 # weight derivatives.
@@ -113,7 +114,7 @@ print(f"exact leave-one-out refits:                      {refit_seconds:.2f} s")
 # ## How good are the approximations?
 #
 # The error of an approximation is the largest absolute difference from the
-# exact refit over the 31 coefficients. The influence of a point is the size
+# exact refit over all coefficients. The influence of a point is the size
 # of the change its removal causes, max |θ̂₋ᵢ − θ0|.
 
 # %%

@@ -74,8 +74,8 @@ print(f"lambda0 = {penalty0}, |theta0| = {onp.linalg.norm(theta0):.3f}")
 # ## Taylor series against exact re-solves
 #
 # One `TaylorExpansion` of order 4 gives the series of every lower order as
-# well. The exact path re-solves the problem on a grid of λ from λ0/20 to
-# 20 λ0, warm-started from the neighbouring solution.
+# well. The exact path re-solves the problem on a logarithmic grid of λ
+# around λ0, each solve warm-started from a neighbouring solution.
 
 # %%
 expansion = TaylorExpansion(estimating_equation, theta0, penalty0, order=4)

@@ -95,3 +95,21 @@ def test_objective_decorator():
 def test_decorator_rejects_non_callable():
     with pytest.raises(TypeError, match="decorates a callable"):
         implicit_optimum.estimating_equation(3.0)
+
+
+def test_structured_parameters():
+    # theta = (a, b) solves a = s * t and b = a^2, with eps = {"s": s, "t": t}.
+    def estimating_equation(theta, eps):
+        return (theta[0] - eps["s"] * eps["t"], theta[1] - theta[0] ** 2)
+
+    expansion = TaylorExpansion(estimating_equation, (6.0, 36.0), {"s": 2.0, "t": 3.0}, 3)
+    derivatives = expansion.derivatives({"s": 1.0, "t": 0.0})
+    # Along s: a = 3 s and b = 9 s^2, so (a', b') = (3, 36), (0, 18), (0, 0).
+    expected = [(3.0, 36.0), (0.0, 18.0), (0.0, 0.0)]
+    for derivative, (first, second) in zip(derivatives, expected, strict=True):
+        assert isinstance(derivative, tuple)
+        assert derivative[0] == pytest.approx(first, abs=1e-12)
+        assert derivative[1] == pytest.approx(second, abs=1e-12)
+    approximation = expansion.series({"s": 2.1, "t": 3.0})
+    assert approximation[0] == pytest.approx(6.3)
+    assert approximation[1] == pytest.approx(6.3**2)
