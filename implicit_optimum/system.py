@@ -138,10 +138,16 @@ class ImplicitSystem:
                 f"{type(value).__name__}"
             ) from None
         if residual.shape != self.theta_shape:
+            hint = ""
+            if residual.shape == () and self.theta0.size > 1:
+                hint = (
+                    ". If it is an objective F(theta, eps) returning a scalar, use "
+                    "make_thetahat_from_objective or TaylorExpansion.from_objective"
+                )
             raise ShapeError(
                 f"estimating_equation(theta0, eps0) returned shape {residual.shape}, but "
                 f"theta0 has shape {self.theta_shape}; G must return one equation per "
-                "element of theta (a square system) in theta's shape"
+                f"element of theta (a square system) in theta's shape{hint}"
             )
         check_finite(residual, "estimating_equation(theta0, eps0)")
         largest = float(onp.max(onp.abs(residual)))
@@ -149,8 +155,9 @@ class ImplicitSystem:
             message = (
                 f"theta0 is not a solution: max |estimating_equation(theta0, eps0)| = "
                 f"{largest:.3g} exceeds residual_tol={self.options.residual_tol:.3g}. "
-                "Solve to a tighter tolerance, check the sign of G, or pass "
-                'residual_tol=... or on_residual="warn" to accept this residual'
+                "Solve to a tighter tolerance in float64, check the sign of G and that it "
+                "takes (theta, eps) in that order, or pass residual_tol=... or "
+                'on_residual="warn" to accept this residual'
             )
             if self.options.on_residual == "raise":
                 raise NotASolutionError(message)

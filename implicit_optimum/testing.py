@@ -207,18 +207,19 @@ def _jvp_along(function, direction):
 
 
 def _compare(label, value, expected, rtol, atol) -> Comparison:
-    actual = _flatten_numeric(value)
-    target = _flatten_numeric(expected)
-    if actual.shape != target.shape:
+    actual_shapes, expected_shapes = _leaf_shapes(value), _leaf_shapes(expected)
+    if actual_shapes != expected_shapes:
         return Comparison(
             label,
             onp.inf,
             onp.inf,
             False,
-            f"(candidate has {actual.size} values, the reference {target.size}; "
-            "check the shape: theta_shape for derivatives, theta_shape + eps_shape "
-            "for a Jacobian)",
+            f"(candidate has shape {_describe_shapes(actual_shapes)}, the reference "
+            f"{_describe_shapes(expected_shapes)}: derivatives and series have theta's "
+            "shape, a Jacobian theta_shape + eps_shape)",
         )
+    actual = _flatten_numeric(value)
+    target = _flatten_numeric(expected)
     error = onp.abs(actual - target)
     scale = float(onp.max(onp.abs(target), initial=0.0))
     max_abs = float(onp.max(error, initial=0.0)) if onp.all(onp.isfinite(actual)) else onp.inf
@@ -230,6 +231,19 @@ def _compare(label, value, expected, rtol, atol) -> Comparison:
         detail = f"(worst at flat index {worst}: candidate {actual[worst]:.6g}, "
         detail += f"reference {target[worst]:.6g})"
     return Comparison(label, max_abs, max_rel, passed, detail)
+
+
+def _leaf_shapes(value) -> list:
+    """Return the shapes of the arrays in ``value``, in order (one for a plain array)."""
+    if isinstance(value, tuple | list):
+        return [shape for item in value for shape in _leaf_shapes(item)]
+    if isinstance(value, dict):
+        return [shape for key in value for shape in _leaf_shapes(value[key])]
+    return [onp.shape(value)]
+
+
+def _describe_shapes(shapes: list) -> str:
+    return str(shapes[0]) if len(shapes) == 1 else str(shapes)
 
 
 def _flatten_numeric(value) -> onp.ndarray:

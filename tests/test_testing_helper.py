@@ -114,8 +114,28 @@ def test_series_kind_catches_wrong_order_two(ridge):
 
 def test_wrong_shape_is_reported(ridge):
     estimating_equation, theta0, penalty0, _ = ridge
-    with pytest.raises(SensitivityMismatchError, match="candidate has 2 values, the reference 3"):
+    with pytest.raises(
+        SensitivityMismatchError, match=r"candidate has shape \(2,\), the reference"
+    ):
         check_sensitivity(lambda direction: onp.zeros(2), estimating_equation, theta0, penalty0)
+
+
+def test_reshaped_jacobian_fails():
+    # Right values in the wrong layout must not pass: the Jacobian of a
+    # 3-vector theta in a 4-vector eps has shape (3, 4), not (4, 3) or (12,).
+    rng = onp.random.default_rng(5)
+    matrix = rng.normal(size=(3, 3)) + 3 * onp.eye(3)
+    coupling = rng.normal(size=(3, 4))
+
+    def estimating_equation(theta, eps):
+        return np.dot(matrix, theta) - np.dot(coupling, eps)
+
+    jacobian = onp.linalg.solve(matrix, coupling)
+    arguments = (estimating_equation, onp.zeros(3), onp.zeros(4))
+    assert check_sensitivity(lambda eps: jacobian, *arguments, kind="jacobian").passed
+    for wrong in (jacobian.reshape(4, 3), jacobian.reshape(-1)):
+        with pytest.raises(SensitivityMismatchError, match=r"reference \(3, 4\)"):
+            check_sensitivity(lambda eps, wrong=wrong: wrong, *arguments, kind="jacobian")
 
 
 def test_too_few_derivatives(ridge):
