@@ -16,6 +16,8 @@ import numpy as onp
 from autograd.extend import defjvp, defjvp_argnums, defvjp, defvjp_argnums, primitive
 
 from ._inputs import check_eps, parse_options
+from .errors import InputTypeError
+from .structure import is_structured
 from .system import ImplicitSystem
 
 
@@ -68,6 +70,11 @@ def make_naive_thetahat(estimating_equation: Callable, theta0, eps0, **options) 
     :func:`implicit_optimum.make_thetahat`. ``thetahat.dense_solve.count``
     counts the solves (each one a factorization).
     """
+    if is_structured(theta0) or is_structured(eps0):
+        raise InputTypeError(
+            "make_naive_thetahat accepts arrays only, not tuples or dicts; flatten "
+            "theta0 and eps0 yourself, or use make_thetahat, which accepts both"
+        )
     system = ImplicitSystem(estimating_equation, theta0, eps0, parse_options(options))
     theta_shape, eps_shape = system.theta_shape, system.eps_shape
     dense_solve = make_dense_solve()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import autograd.numpy as np
 from autograd.tracer import getval
 
-from ._inputs import as_float_array
+from ._inputs import as_float_array, reject_traced
 from .errors import InputTypeError, ShapeError
 
 
@@ -53,6 +53,7 @@ def describe(value, name: str) -> tuple[Structure, "np.ndarray"]:
     NonFiniteError
         A leaf contains NaN or inf.
     """
+    reject_traced(value, name)
     raw = getval(value)
     if isinstance(raw, tuple):
         if not raw:
@@ -87,6 +88,13 @@ def flatten(value, structure: Structure, name: str):
             raise InputTypeError(
                 f"{name} is a {type(raw).__name__}, but an array of shape {structure.shape} "
                 "was expected"
+            )
+        dtype = getattr(raw, "dtype", None)
+        kind = dtype.kind if dtype is not None else None
+        if isinstance(raw, (bool, complex)) or kind in ("b", "c"):
+            raise InputTypeError(
+                f"{name} must be a real float array, got {type(raw).__name__}"
+                + (f" of dtype {dtype}" if dtype is not None else "")
             )
         shape = getattr(raw, "shape", None)
         if shape is None:

@@ -82,7 +82,11 @@ class ImplicitSystem:
         self.residual = self._check_residual()
         jacobian = self._jacobian_theta()
         self.factorization = self._factor(jacobian, from_objective)
-        self.symmetric = self.factorization.method == "cholesky"
+        # Only a gradient G = dF/dtheta has a symmetric dG/dtheta at every
+        # (theta, eps). A G that is merely symmetric at the base point still
+        # needs separate rules for the transposed solve, because the
+        # derivative of dG/dtheta need not be symmetric there.
+        self.symmetric = from_objective
         self.solve, self.solve_transposed = make_solves(
             self.factorization, self.matvec, self.rmatvec, self.symmetric
         )
@@ -183,27 +187,35 @@ class ImplicitSystem:
 
     def _factor(self, jacobian: onp.ndarray, from_objective: bool) -> Factorization:
         method = self.options.factorization
-        if method == "auto":
-            symmetric = onp.allclose(
-                jacobian, jacobian.T, rtol=1e-10, atol=1e-12 * onp.max(onp.abs(jacobian))
+        # A Hessian is symmetric by construction; any other dG/dtheta is tested
+        # entry by entry, so that a small but nonzero entry opposite a zero
+        # one makes the matrix non-symmetric whatever its scale.
+        symmetric = from_objective or onp.allclose(
+            jacobian, jacobian.T, rtol=1e-10, atol=1e-14 * onp.max(onp.abs(jacobian))
+        )
+        if method == "cholesky" and not symmetric:
+            asymmetry = float(onp.max(onp.abs(jacobian - jacobian.T)))
+            raise ValueError(
+                'factorization="cholesky" needs a symmetric dG/dtheta, but at (theta0, eps0) '
+                f'max |J - J^T| = {asymmetry:.3g}. Pass factorization="lu" or "auto"'
             )
-            if symmetric:
-                try:
-                    factorization = Factorization(jacobian, "cholesky")
-                except NotPositiveDefiniteError:
-                    if from_objective:
-                        warnings.warn(
-                            "the Hessian of the objective at theta0 is not positive "
-                            "definite, so theta0 is not a strict local minimum; using LU. "
-                            'Pass factorization="cholesky" to make this an error',
-                            NotAMinimumWarning,
-                            stacklevel=4,
-                        )
-                    factorization = Factorization(jacobian, "lu")
-            else:
-                factorization = Factorization(jacobian, "lu")
+        if method == "lu" or (method == "auto" and not symmetric):
+            factorization = Factorization(jacobian, "lu")
+        elif method == "cholesky":
+            factorization = Factorization(jacobian, "cholesky")
         else:
-            factorization = Factorization(jacobian, method)
+            try:
+                factorization = Factorization(jacobian, "cholesky")
+            except NotPositiveDefiniteError:
+                if from_objective:
+                    warnings.warn(
+                        "the Hessian of the objective at theta0 is not positive "
+                        "definite, so theta0 is not a strict local minimum; using LU. "
+                        'Pass factorization="cholesky" to make this an error',
+                        NotAMinimumWarning,
+                        stacklevel=4,
+                    )
+                factorization = Factorization(jacobian, "lu")
         self._check_condition(factorization)
         return factorization
 

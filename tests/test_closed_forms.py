@@ -131,7 +131,30 @@ class MatrixTheta:
         return (-1) ** k * math.factorial(k) * inverse_power @ self.theta0
 
 
+class SymmetricAtBase:
+    """G = (theta_1 + theta_2^2 - eps_1, theta_2 - sin(eps_2)): thetahat =
+    (eps_1 - sin(eps_2)^2, sin(eps_2)). dG/dtheta = [[1, 2 theta_2], [0, 1]] is
+    symmetric at theta0 = 0 but not elsewhere, and G is not a gradient."""
+
+    theta0, eps0 = onp.zeros(2), onp.zeros(2)
+    direction = onp.array([0.7, -1.3])
+    cotangent = onp.array([1.1, 0.4])
+
+    @staticmethod
+    def estimating_equation(theta, eps):
+        return np.stack([theta[0] + theta[1] ** 2 - eps[0], theta[1] - np.sin(eps[1])])
+
+    def exact(self, k):
+        first, second = self.direction
+        return {
+            1: onp.array([first, second]),
+            2: onp.array([-2 * second**2, 0.0]),
+            3: onp.array([0.0, -(second**3)]),
+        }[k]
+
+
 PROBLEMS = {
+    "symmetric_at_base": SymmetricAtBase(),
     "cube_root": CubeRoot(),
     "ridge_penalty": RidgePenalty(),
     "weighted_mean": WeightedMean(),

@@ -20,6 +20,7 @@ from implicit_optimum.errors import (
     ResidualWarning,
     ShapeError,
     SingularJacobianError,
+    TracedInputError,
 )
 
 
@@ -252,3 +253,56 @@ def test_no_warning_for_well_posed_problem():
         warnings.simplefilter("error")
         thetahat = make_thetahat(cube, 2.0, 8.0)
         autograd.grad(autograd.grad(thetahat))(8.0)
+
+
+def test_cholesky_rejects_non_symmetric_jacobian():
+    matrix = onp.array([[2.0, 1.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match=r"needs a symmetric dG/dtheta.*max \|J - J\^T\| = 1"):
+        make_thetahat(linear_system(matrix), onp.zeros(2), onp.zeros(2), factorization="cholesky")
+
+
+def test_badly_scaled_non_symmetric_jacobian():
+    # The 1e-9 entry opposite a zero makes this non-symmetric despite its scale.
+    matrix = onp.array([[1e3, 0.0], [1e-9, 1e-3]])
+    thetahat = make_thetahat(linear_system(matrix), onp.zeros(2), onp.zeros(2))
+    assert thetahat.system.factorization.method == "lu"
+    jacobian = autograd.jacobian(thetahat)(onp.zeros(2))
+    onp.testing.assert_allclose(jacobian, onp.linalg.inv(matrix), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "estimating_equation, theta0",
+    [
+        # Affine in eps at theta0 = 1 only: D^2_eps G = 2 (theta - 1).
+        (lambda theta, eps: theta - 1.0 - eps + (theta - 1.0) * eps**2, 1.0),
+        # Zero second derivative at eps0 = 0, but a third.
+        (lambda theta, eps: theta - eps - eps**3, 0.0),
+    ],
+    ids=["theta-dependent", "cubic"],
+)
+def test_taylor_rejects_hidden_nonlinearity(estimating_equation, theta0):
+    with pytest.raises(LinearityError, match="not linear in eps"):
+        TaylorExpansion(estimating_equation, theta0, 0.0, 3, linear_in_eps=True)
+
+
+def test_traced_structured_theta0_rejected():
+    def fit(value):
+        return make_thetahat(lambda theta, eps: (theta[0] - eps,), (value,), value)(value)[0]
+
+    with pytest.raises(TracedInputError, match=r"theta0\[0\] is being differentiated"):
+        autograd.grad(fit)(1.0)
+
+
+def test_boolean_leaf_in_structured_direction():
+    expansion = TaylorExpansion(
+        lambda theta, eps: theta - eps["a"] - eps["b"], 2.0, {"a": 1.0, "b": 1.0}, 1
+    )
+    with pytest.raises(InputTypeError, match=r"direction\['b'\] must be a real float array"):
+        expansion.derivatives({"a": 1.0, "b": True})
+
+
+def test_naive_rejects_structured_parameters():
+    from implicit_optimum import make_naive_thetahat
+
+    with pytest.raises(InputTypeError, match="accepts arrays only"):
+        make_naive_thetahat(lambda theta, eps: (theta[0] - eps,), (1.0,), 1.0)
