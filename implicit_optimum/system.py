@@ -187,9 +187,9 @@ class ImplicitSystem:
 
     def _factor(self, jacobian: onp.ndarray, from_objective: bool) -> Factorization:
         method = self.options.factorization
-        # A Hessian is symmetric by construction; any other dG/dtheta is tested
-        # entry by entry, so that a small but nonzero entry opposite a zero
-        # one makes the matrix non-symmetric whatever its scale.
+        # A Hessian is symmetric by construction. Any other dG/dtheta is tested
+        # entry by entry: a small nonzero entry opposite a zero one makes it
+        # non-symmetric, whatever the scale of the matrix.
         symmetric = from_objective or onp.allclose(
             jacobian, jacobian.T, rtol=1e-10, atol=1e-14 * onp.max(onp.abs(jacobian))
         )

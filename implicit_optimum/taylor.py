@@ -103,9 +103,10 @@ class TaylorExpansion:
         derivative with two or more eps derivatives then vanishes, so in a
         term with r slots of x_1 = (theta_1, direction) only one slot carries
         the eps part, scaled by r, and the others are theta-only: the pruned
-        terms are never traced. The claim is checked at construction with a
-        second directional derivative and a secant along a random direction;
-        if it fails, :class:`LinearityError` is raised.
+        terms are never traced. The claim is checked at construction, along
+        random directions, for every dropped partial derivative up to
+        ``order`` and by a secant step in eps; if it fails,
+        :class:`LinearityError` is raised.
     **options
         As in :func:`implicit_optimum.make_thetahat`.
 
