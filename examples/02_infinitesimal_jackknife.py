@@ -130,7 +130,13 @@ print(f"median influence {onp.median(influence):.2e}, largest {onp.max(influence
 
 # %%
 figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-left.boxplot([errors[order] for order in (1, 2, 3)], tick_labels=["1", "2", "3"])
+boxes = left.boxplot([errors[order] for order in (1, 2, 3)], tick_labels=["1", "2", "3"])
+left.legend(
+    [boxes["medians"][0], boxes["boxes"][0], boxes["fliers"][0]],
+    ["median", "quartiles (box) and 1.5 IQR (whiskers)", "points beyond the whiskers"],
+    fontsize="small",
+    loc="upper right",
+)
 left.set_yscale("log")
 left.set_xlabel("order of the Taylor series")
 left.set_ylabel("max |approximation − refit| over coefficients (log scale)")
