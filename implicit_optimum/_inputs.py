@@ -174,5 +174,7 @@ def check_eps(eps, eps0: onp.ndarray, eps_tol: float, function_name: str) -> Non
             f"that differs from eps0 by {worst:.3g} at index {index} (tolerance "
             f"{eps_tol:.1g} x {scale:.3g}). Derivatives at eps0 come from "
             "autograd at eps0 itself; for another eps, solve again and build a new "
-            "thetahat, or approximate with TaylorExpansion.series(eps)"
+            "thetahat, or approximate with TaylorExpansion.series(eps). If eps is eps0 "
+            "rounded (for example to float32), pass it in float64 or raise the eps_tol "
+            "option"
         )

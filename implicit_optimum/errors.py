@@ -42,6 +42,10 @@ class TracedInputError(ImplicitOptimumError, ValueError):
     """theta0, eps0 or G(theta0, eps0) depends on a variable autograd is differentiating."""
 
 
+class ForwardModeError(ImplicitOptimumError, TypeError):
+    """Forward mode was needed, but autograd has no forward-mode rule for a function in G."""
+
+
 class LinearityError(ImplicitOptimumError, ValueError):
     """The estimating equation was declared linear in eps but is not."""
 

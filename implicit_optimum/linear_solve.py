@@ -19,7 +19,7 @@ import numpy as onp
 import scipy.linalg
 from autograd.core import JVPNode, VJPNode, backward_pass
 from autograd.extend import defjvp_argnums, defvjp_argnums, primitive, vspace
-from autograd.tracer import isbox, new_box, trace_stack
+from autograd.tracer import getval, isbox, new_box, trace_stack
 
 from .errors import NotPositiveDefiniteError
 
@@ -122,6 +122,18 @@ def jvp_in(function: Callable, point, tangent):
     if end_node is None:
         return vspace(end_value).zeros()
     return end_node.g
+
+
+def jvp_by_reverse_mode(function: Callable, point, tangent):
+    """Return the jvp of ``function`` along ``tangent`` from two vjps.
+
+    ``w -> J^T w`` is linear, so its own vjp applied to the tangent is ``J
+    tangent``. This works, and can be differentiated again in reverse mode,
+    for functions that have no forward-mode rule in autograd.
+    """
+    output = function(getval(point))
+    zeros = vspace(getval(output)).zeros()
+    return vjp_in(lambda cotangent: vjp_in(function, point, cotangent), zeros, tangent)
 
 
 def vjp_in(function: Callable, point, cotangent):

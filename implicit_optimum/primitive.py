@@ -1,12 +1,16 @@
 """The self-differentiating optimum thetahat(eps), an autograd primitive."""
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import autograd
 import autograd.numpy as np
+import numpy as onp
 from autograd.extend import defjvp, defvjp, primitive
+from autograd.tracer import getval
 
 from ._inputs import check_eps, parse_options
+from .errors import ForwardModeError, ShapeError
 from .structure import FlatProblem
 from .system import ImplicitSystem
 
@@ -88,15 +92,30 @@ def make_thetahat_from_objective(objective: Callable, theta0, eps0, **options) -
     thetahat : callable
         As in :func:`make_thetahat`.
     """
-    return _build_thetahat(gradient_of(objective), theta0, eps0, options, from_objective=True)
+    estimating_equation = gradient_of(objective, theta0, eps0)
+    return _build_thetahat(estimating_equation, theta0, eps0, options, from_objective=True)
 
 
-def gradient_of(objective: Callable) -> Callable:
-    """Return ``G(theta, eps) = dF/dtheta`` for an objective ``F(theta, eps)``."""
+def gradient_of(objective: Callable, theta0=None, eps0=None) -> Callable:
+    """Return ``G(theta, eps) = dF/dtheta`` for an objective ``F(theta, eps)``.
+
+    When theta0 and eps0 are given, first check that ``objective(theta0, eps0)``
+    is a scalar, so that passing a gradient by mistake gets a clear error.
+    """
     if not callable(objective):
         raise TypeError(
             f"objective must be a callable F(theta, eps), got {type(objective).__name__}"
         )
+    if theta0 is not None:
+        value = getval(objective(theta0, eps0))
+        shape = onp.shape(value)
+        if isinstance(value, (list, tuple, dict)) or shape != ():
+            raise ShapeError(
+                f"objective(theta0, eps0) returned {type(value).__name__} of shape {shape}, "
+                "but an objective must return a scalar. If this function is already the "
+                "gradient (an estimating equation), use make_thetahat or "
+                "@estimating_equation instead"
+            )
     return autograd.grad(objective, 0)
 
 
@@ -118,6 +137,22 @@ def _build_thetahat(estimating_equation, theta0, eps0, options, from_objective) 
     return thetahat
 
 
+@contextmanager
+def _explain_missing_forward_mode(system: ImplicitSystem):
+    """Turn autograd's missing-jvp error inside a rule into a :class:`ForwardModeError`."""
+    try:
+        yield
+    except NotImplementedError as error:
+        if system.forward_mode_error is None or isinstance(error, ForwardModeError):
+            raise
+        raise ForwardModeError(
+            "forward-mode differentiation of thetahat needs forward-mode derivatives of "
+            f"estimating_equation, but autograd has none for a function it uses ({error}). "
+            "Reverse mode (grad, jacobian, make_vjp) works to any order; for forward "
+            "mode, rewrite G without that function"
+        ) from error
+
+
 def _thetahat_from_system(system: ImplicitSystem) -> Callable:
     theta_shape = system.theta_shape
 
@@ -132,15 +167,18 @@ def _thetahat_from_system(system: ImplicitSystem) -> Callable:
     # Both rules evaluate at thetahat(eps), not at a stored theta0, so that
     # the outer layers of a higher-order derivative see how theta moves too.
     def thetahat_jvp(eps_tangent, ans, eps):
-        theta = flat_thetahat(eps)
-        rhs = system.jvp_eps(theta, eps, eps_tangent)
-        return np.reshape(-system.solve(theta, eps, rhs), theta_shape)
+        with _explain_missing_forward_mode(system):
+            theta = flat_thetahat(eps)
+            rhs = system.jvp_eps(theta, eps, eps_tangent)
+            return np.reshape(-system.solve(theta, eps, rhs), theta_shape)
 
     def thetahat_vjp(ans, eps):
         def vjp(theta_cotangent):
-            theta = flat_thetahat(eps)
-            adjoint = system.solve_transposed(theta, eps, np.reshape(theta_cotangent, (-1,)))
-            return -system.vjp_eps(theta, eps, adjoint)
+            with _explain_missing_forward_mode(system):
+                theta = flat_thetahat(eps)
+                cotangent = np.reshape(theta_cotangent, (-1,))
+                adjoint = system.solve_transposed(theta, eps, cotangent)
+                return -system.vjp_eps(theta, eps, adjoint)
 
         return vjp
 

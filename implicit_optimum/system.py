@@ -24,7 +24,7 @@ from .errors import (
     SingularJacobianError,
     TracedInputError,
 )
-from .linear_solve import Factorization, jvp_in, make_solves, vjp_in
+from .linear_solve import Factorization, jvp_by_reverse_mode, jvp_in, make_solves, vjp_in
 
 
 class ImplicitSystem:
@@ -81,6 +81,8 @@ class ImplicitSystem:
 
         self.residual = self._check_residual()
         jacobian = self._jacobian_theta()
+        self.forward_mode_error = self._probe_forward_mode()
+        self._jvp = jvp_in if self.forward_mode_error is None else jvp_by_reverse_mode
         self.factorization = self._factor(jacobian, from_objective)
         # Only a gradient G = dF/dtheta has a symmetric dG/dtheta at every
         # (theta, eps). A G that is merely symmetric at the base point still
@@ -102,8 +104,8 @@ class ImplicitSystem:
         return np.reshape(self.estimating_equation(theta, eps), (-1,))
 
     def matvec(self, theta_flat, eps, direction):
-        """Return ``dG/dtheta(theta, eps) @ direction`` (a forward jvp)."""
-        return jvp_in(lambda theta_: self.g_flat(theta_, eps), theta_flat, direction)
+        """Return ``dG/dtheta(theta, eps) @ direction`` (a jvp)."""
+        return self._jvp(lambda theta_: self.g_flat(theta_, eps), theta_flat, direction)
 
     def rmatvec(self, theta_flat, eps, cotangent):
         """Return ``dG/dtheta(theta, eps).T @ cotangent`` (a reverse vjp)."""
@@ -111,11 +113,33 @@ class ImplicitSystem:
 
     def jvp_eps(self, theta_flat, eps, direction):
         """Return ``dG/deps(theta, eps) . direction`` without forming dG/deps."""
-        return jvp_in(lambda eps_: self.g_flat(theta_flat, eps_), eps, direction)
+        return self._jvp(lambda eps_: self.g_flat(theta_flat, eps_), eps, direction)
 
     def vjp_eps(self, theta_flat, eps, cotangent):
         """Return ``dG/deps(theta, eps)^T cotangent``, with eps's shape."""
         return vjp_in(lambda eps_: self.g_flat(theta_flat, eps_), eps, cotangent)
+
+    def _probe_forward_mode(self) -> NotImplementedError | None:
+        """Return autograd's error if G has no forward-mode derivative, else None.
+
+        Some autograd functions, such as numpy.linalg.inv and solve in
+        autograd 1.9, have reverse-mode rules only. G built from them still
+        gets exact derivatives of every order in reverse mode, through jvps
+        computed as two vjps, but not in forward mode.
+        """
+        rng = onp.random.default_rng(0)
+        theta_direction = rng.normal(size=self.dim_theta)
+        eps_direction = rng.normal(size=self.eps_shape)
+        try:
+            self.matvec_forward(theta_direction)
+            jvp_in(lambda eps_: self.g_flat(self.theta0_flat, eps_), self.eps0, eps_direction)
+        except NotImplementedError as error:
+            return error
+        return None
+
+    def matvec_forward(self, direction):
+        """Return ``dG/dtheta(theta0, eps0) @ direction`` by forward mode."""
+        return jvp_in(lambda theta_: self.g_flat(theta_, self.eps0), self.theta0_flat, direction)
 
     def _check_residual(self) -> onp.ndarray:
         value = self.estimating_equation(self.theta0, self.eps0)
@@ -211,7 +235,9 @@ class ImplicitSystem:
                     warnings.warn(
                         "the Hessian of the objective at theta0 is not positive "
                         "definite, so theta0 is not a strict local minimum; using LU. "
-                        'Pass factorization="cholesky" to make this an error',
+                        'Pass factorization="cholesky" to make this an error. If theta '
+                        "stores a symmetric matrix in full, its antisymmetric directions "
+                        "can cause this: parametrize the matrix by its free entries",
                         NotAMinimumWarning,
                         stacklevel=4,
                     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as onp
 
 from ._inputs import as_float_array, parse_options
-from .errors import LinearityError, ShapeError
+from .errors import ForwardModeError, LinearityError, ShapeError
 from .linear_solve import jvp_in
 from .primitive import gradient_of
 from .structure import FlatProblem
@@ -170,6 +170,13 @@ class TaylorExpansion:
             estimating_equation = self._flat.estimating_equation
             theta0, eps0 = self._flat.theta0, self._flat.eps0
         self.system = ImplicitSystem(estimating_equation, theta0, eps0, parsed, from_objective)
+        if self.system.forward_mode_error is not None:
+            raise ForwardModeError(
+                "TaylorExpansion evaluates nested forward-mode derivatives of "
+                "estimating_equation, but autograd has none for a function it uses "
+                f"({self.system.forward_mode_error}). Use make_thetahat with reverse mode "
+                "(grad, jacobian), or rewrite G without that function"
+            )
         self.order = _check_order(order, "order")
         self.linear_in_eps = bool(linear_in_eps)
         self.terms = [taylor_terms(k) for k in range(1, self.order + 1)]

@@ -157,6 +157,16 @@ def numpy_ufunc_equation():
     return autograd.grad(thetahat)(onp.sin(0.5))
 
 
+def reverse_only_equation():
+    # numpy.linalg.inv has no forward-mode rule in autograd 1.9 (vittles, when
+    # imported, registers one), so thetahat may take its jvps as two vjps.
+    def estimating_equation(theta, eps):
+        return np.dot(np.linalg.inv(np.diag(theta)), np.ones(1)) - eps
+
+    thetahat = make_thetahat(estimating_equation, onp.array([1 / 8.0]), 8.0)
+    return autograd.grad(autograd.grad(lambda eps: thetahat(eps)[0]))(8.0)
+
+
 def approx(expected, rel=1e-9):
     return lambda value: onp.allclose(value, expected, rtol=rel, atol=0.0)
 
@@ -266,6 +276,15 @@ CATALOGUE = [
          ShapeError, r"has keys \['b'\] but \['a'\] were expected"),
     Case("non-integer Taylor order", lambda: TaylorExpansion(cube, 2.0, 8.0, 2.5),
          ValueError, "order must be a positive integer, got 2.5"),
+    Case("a gradient passed where an objective is expected",
+         lambda: make_thetahat_from_objective(lambda theta, eps: theta - eps, onp.ones(2), 1.0),
+         ShapeError, "an objective must return a scalar.*use make_thetahat"),
+    Case("eps0 rounded to float32 when calling thetahat",
+         lambda: make_thetahat(lambda t, e: t - e, 0.1, 0.1)(onp.float32(0.1)),
+         EpsMismatchError, "pass it in float64 or raise the eps_tol option"),
+    Case("G with a function that has no forward-mode rule, under reverse mode",
+         lambda: reverse_only_equation(),
+         check=approx(2 / 8.0**3)),
     Case("misspelled option", lambda: make_thetahat(cube, 2.0, 8.0, residual_tolerance=1),
          TypeError, "valid options are"),
 ]  # fmt: skip
