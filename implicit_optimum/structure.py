@@ -10,6 +10,8 @@ container is an autograd box or a plain tuple of boxes.
 from dataclasses import dataclass
 
 import autograd.numpy as np
+from autograd.builtins import container_untake, make_sequence
+from autograd.extend import defjvp_argnum, defvjp_argnum, primitive, vspace
 from autograd.tracer import getval
 
 from ._inputs import as_float_array, reject_traced
@@ -149,8 +151,32 @@ def _unflatten_from(vector, structure: Structure, start: int):
         item, start = _unflatten_from(vector, child_structure, start)
         items.append(item)
     if structure.kind == "tuple":
-        return tuple(items), start
-    return {key: item for (key, _), item in zip(structure.children, items, strict=True)}, start
+        return make_sequence(tuple, *items), start
+    keys = tuple(key for key, _ in structure.children)
+    return _pack_dict(keys, *items), start
+
+
+# Containers are built with primitives so that, when their items are autograd
+# boxes, the container itself is a box: a plain tuple or dict of boxes would
+# look constant to make_jvp and grad. autograd's own dict builder has no
+# forward-mode rule in autograd 1.9, so dicts get one here.
+@primitive
+def _pack_dict(keys, *values):
+    return dict(zip(keys, values, strict=True))
+
+
+def _pack_dict_vjp(argnum, ans, args, kwargs):
+    key = args[0][argnum - 1]
+    return lambda cotangent: cotangent[key]
+
+
+def _pack_dict_jvp(argnum, tangent, ans, args, kwargs):
+    # The tangent of one value, placed under its key in an otherwise zero dict.
+    return container_untake(tangent, args[0][argnum - 1], vspace(ans))
+
+
+defvjp_argnum(_pack_dict, _pack_dict_vjp)
+defjvp_argnum(_pack_dict, _pack_dict_jvp)
 
 
 class FlatProblem:

@@ -173,16 +173,32 @@ def _compare_derivatives(report, candidate, direction, reference, index):
 
 
 def _compare_series(report, candidate, eps0, direction, reference, index, scales):
-    theta0_flat = _flatten_numeric(reference.theta0)
     for scale in scales:
-        expected = theta0_flat.copy()
-        for k, derivative in enumerate(reference, start=1):
-            expected += scale**k * _flatten_numeric(derivative) / math.factorial(k)
+        terms = [(1.0, reference.theta0)] + [
+            (scale**k / math.factorial(k), derivative)
+            for k, derivative in enumerate(reference, start=1)
+        ]
+        expected = _weighted_sum(terms)
         eps = _add_scaled(eps0, direction, scale)
         label = f"series at eps0+{scale:g}*dir {index}"
         report.comparisons.append(
             _compare(label, candidate(eps), expected, report.rtol, report.atol)
         )
+
+
+def _weighted_sum(terms):
+    """Return sum(weight * value) for values in theta's layout (arrays, tuples or dicts)."""
+    first = terms[0][1]
+    if isinstance(first, tuple):
+        return tuple(
+            _weighted_sum([(weight, value[i]) for weight, value in terms])
+            for i in range(len(first))
+        )
+    if isinstance(first, dict):
+        return {
+            key: _weighted_sum([(weight, value[key]) for weight, value in terms]) for key in first
+        }
+    return sum(weight * onp.asarray(value, dtype=float) for weight, value in terms)
 
 
 class _Derivatives(list):

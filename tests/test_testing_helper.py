@@ -158,3 +158,26 @@ def test_invalid_arguments(ridge, arguments, message):
     estimating_equation, theta0, penalty0, _ = ridge
     with pytest.raises(ValueError, match=message):
         check_sensitivity(lambda d: d, estimating_equation, theta0, penalty0, **arguments)
+
+
+def test_series_of_scalar_theta_passes():
+    # The library's own series for thetahat(eps) = eps^(1/3) must pass.
+    from implicit_optimum import TaylorExpansion
+
+    def cube(theta, eps):
+        return theta**3 - eps
+
+    expansion = TaylorExpansion(cube, 2.0, 8.0, 3)
+    report = check_sensitivity(expansion.series, cube, 2.0, 8.0, kind="series", order=3)
+    assert report.passed
+
+
+def test_series_of_structured_theta_passes():
+    from implicit_optimum import TaylorExpansion
+
+    def equation(theta, eps):
+        return (theta[0] - eps["s"] * eps["t"], theta[1] - theta[0] ** 2)
+
+    arguments = (equation, (6.0, 36.0), {"s": 2.0, "t": 3.0})
+    expansion = TaylorExpansion(*arguments, 2)
+    assert check_sensitivity(expansion.series, *arguments, kind="series", order=2).passed
