@@ -28,6 +28,7 @@
 import autograd.numpy as np
 import matplotlib.pyplot as plt
 import numpy as onp
+from sklearn.datasets import load_breast_cancer
 
 from implicit_optimum import TaylorExpansion
 from implicit_optimum.problems import breast_cancer_design
@@ -40,10 +41,13 @@ from implicit_optimum.problems import breast_cancer_design
 # G(θ, λ) = Σ_i (σ(x_iᵀθ) − y_i) x_i + λ θ = 0.
 #
 # Unlike data weights, λ also enters ∂G/∂θ = Xᵀ diag(p(1 − p)) X + λI,
-# which is the case a frozen factorization would get wrong.
+# which is the case a frozen factorization would get wrong. The sigmoid σ is
+# written as ½(1 + tanh(z/2)), which equals 1/(1 + e^(−z)) but does not
+# overflow for large |z|.
 
 # %%
 features, labels = breast_cancer_design()
+feature_names = load_breast_cancer().feature_names
 dim_theta = features.shape[1]
 
 
@@ -134,14 +138,19 @@ low, high = exact_path[:, coefficient].min(), exact_path[:, coefficient].max()
 right.set_ylim(low - 0.5 * (high - low), high + 0.5 * (high - low))
 right.set_xlabel("penalty λ (log scale)")
 right.set_ylabel(f"coefficient θ[{coefficient}] (standardized feature)")
-right.set_title(f"Path of the largest coefficient, θ[{coefficient}]")
+right.set_title(f"Path of θ[{coefficient}] ({feature_names[coefficient - 1]})")
 right.legend(fontsize="small")
 figure.tight_layout()
 
 # %% [markdown]
-# Near λ0 every added order gains accuracy. Far from it the series break
-# down, and the higher orders break down more abruptly: a Taylor series in λ
-# converges only within its radius of convergence, and outside it adding
-# terms makes the approximation worse. The printed intervals give, for each
-# order, the range of λ in which the series stays within 1% of the re-solved
-# path.
+# Near λ0 every added order gains accuracy. The printed intervals give, for
+# each order, the range of λ in which the series stays within 1% of the
+# re-solved path. (The right panel leaves out order 3 to stay readable.)
+#
+# A Taylor series in λ converges only within its radius of convergence, a
+# distance |λ − λ0| in λ itself, which the logarithmic axis hides: the grid
+# reaches much farther above λ0 than below it, where λ cannot fall below 0.
+# To the right, where the grid leaves the radius, the curves of all orders
+# cross, and beyond the crossing adding terms makes the approximation worse.
+# To the left every λ on the grid is within the radius, so higher orders keep
+# helping, though slowly.

@@ -101,8 +101,10 @@ except SensitivityMismatchError as error:
 # The first derivatives agree, so a check at order 1 alone, the usual
 # gradient check, would not have found the bug. The helper can also check a
 # Jacobian (`kind="jacobian"`) or a Taylor series (`kind="series"`). Here it
-# compares the frozen implementation's second-order series with the truth at
-# the points ε0 + 0.1δ and ε0 + 0.01δ, and returns the report without raising:
+# compares the frozen implementation's second-order series with the
+# second-order Taylor polynomial of θ̂ built from the primitive's derivatives,
+# at the points ε0 + 0.1δ and ε0 + 0.01δ, and returns the report without
+# raising:
 
 
 # %%

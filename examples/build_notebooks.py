@@ -4,8 +4,11 @@ Each ``NN_name.py`` here is the reviewable source of ``NN_name.ipynb``. Run
 ``python examples/build_notebooks.py`` after editing a script: it converts it
 with jupytext, executes it top to bottom with nbclient and stores the
 notebook with its outputs, so readers see the plots without running it.
+Rebuild every notebook after changing the library, too: the tests check
+that the stored outputs come from the current code.
 """
 
+import hashlib
 import sys
 import tempfile
 import time
@@ -18,6 +21,20 @@ from nbclient import NotebookClient
 
 EXAMPLES = Path(__file__).resolve().parent
 CELL_TIMEOUT_SECONDS = 600
+
+
+def source_fingerprint(script: Path) -> str:
+    """Return a hash of ``script`` and the library's source files.
+
+    It is stored in each built notebook, so a test can tell when the stored
+    outputs came from older code.
+    """
+    digest = hashlib.sha256()
+    library = sorted((EXAMPLES.parent / "implicit_optimum").glob("*.py"))
+    for path in [script, *library]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def notebook_scripts() -> list[Path]:
@@ -45,6 +62,7 @@ def build(script: Path) -> float:
     start = time.perf_counter()
     execute(notebook)
     elapsed = time.perf_counter() - start
+    notebook.metadata["implicit_optimum"] = {"source_fingerprint": source_fingerprint(script)}
     nbformat.write(notebook, script.with_suffix(".ipynb"))
     return elapsed
 

@@ -11,7 +11,7 @@ pytest.importorskip("nbclient")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
-from build_notebooks import execute, notebook_scripts  # noqa: E402
+from build_notebooks import execute, notebook_scripts, source_fingerprint  # noqa: E402
 
 SCRIPTS = notebook_scripts()
 
@@ -29,9 +29,13 @@ def test_every_notebook_has_a_script():
 @pytest.mark.parametrize("script", SCRIPTS, ids=[script.stem for script in SCRIPTS])
 def test_stored_notebook_matches_script(script):
     stored = nbformat.read(script.with_suffix(".ipynb"), as_version=4)
+    rebuild = f"run python examples/build_notebooks.py examples/{script.name}"
     assert code_cells(stored) == code_cells(jupytext.read(script)), (
-        f"{script.name} changed since its notebook was built; run "
-        f"python examples/build_notebooks.py {script.name}"
+        f"{script.name} changed since its notebook was built; {rebuild}"
+    )
+    built_from = stored.metadata.get("implicit_optimum", {}).get("source_fingerprint")
+    assert built_from == source_fingerprint(script), (
+        f"the stored outputs of {script.stem}.ipynb come from older library code; {rebuild}"
     )
 
 
