@@ -18,7 +18,12 @@ class Options:
     Attributes
     ----------
     residual_tol : float
-        Largest accepted ``max |G(theta0, eps0)|``. Default 1e-8.
+        Largest accepted ``max |G(theta0, eps0)|`` relative to the scale of
+        G's terms, ``max_i (|dG/dtheta| |theta0| + |dG/deps . eps0|)_i``, so
+        that it does not depend on the units of theta or eps. Default 1e-8.
+    residual_atol : float
+        An absolute floor added to that tolerance, for problems whose scale
+        is zero. Default 1e-14.
     on_residual : {"raise", "warn"}
         What to do when the residual exceeds ``residual_tol``: raise
         :class:`NotASolutionError` (default) or issue a
@@ -38,6 +43,7 @@ class Options:
     """
 
     residual_tol: float = 1e-8
+    residual_atol: float = 1e-14
     on_residual: str = "raise"
     eps_tol: float = 1e-10
     warn_condition: float = 1e8
@@ -52,7 +58,7 @@ def parse_options(options: dict) -> Options:
     if unknown:
         raise TypeError(f"unknown option(s) {unknown}; valid options are {names}")
     parsed = Options(**options)
-    for name in ("residual_tol", "eps_tol", "warn_condition", "max_condition"):
+    for name in ("residual_tol", "residual_atol", "eps_tol", "warn_condition", "max_condition"):
         value = getattr(parsed, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"option {name} must be a positive number, got {value!r}")
@@ -99,6 +105,11 @@ def as_float_array(value, name: str) -> onp.ndarray:
         check_finite(value, name)
         return value.copy()
     reject_traced(value, name)
+    if isinstance(value, onp.matrix):
+        raise InputTypeError(
+            f"{name} is a numpy.matrix, which autograd cannot differentiate; pass "
+            f"numpy.asarray({name}) and write G with arrays"
+        )
     if isinstance(value, (list, tuple, dict)):
         raise InputTypeError(
             f"{name} must be a float or a numpy array, got a {type(value).__name__}; "

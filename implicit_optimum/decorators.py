@@ -3,6 +3,7 @@
 import functools
 from collections.abc import Callable
 
+from ._inputs import parse_options
 from .primitive import gradient_of, make_thetahat, make_thetahat_from_objective
 from .taylor import TaylorExpansion
 
@@ -13,25 +14,30 @@ class EstimatingEquation:
     Calling it calls G unchanged. Create it with :func:`estimating_equation`.
     """
 
-    def __init__(self, function: Callable):
+    def __init__(self, function: Callable, **options):
         if not callable(function):
             raise TypeError(
                 "estimating_equation decorates a callable G(theta, eps), got "
                 f"{type(function).__name__}"
             )
+        parse_options(options)
         self.function = function
+        self.options = options
         functools.update_wrapper(self, function)
 
     def __call__(self, theta, eps):
         return self.function(theta, eps)
 
     def thetahat(self, theta0, eps0, **options) -> Callable:
-        """Return thetahat(eps) for a solution theta0 at eps0; see :func:`make_thetahat`."""
-        return make_thetahat(self.function, theta0, eps0, **options)
+        """Return thetahat(eps) for a solution theta0 at eps0; see :func:`make_thetahat`.
+
+        ``options`` override those given to the decorator.
+        """
+        return make_thetahat(self.function, theta0, eps0, **{**self.options, **options})
 
     def taylor_expansion(self, theta0, eps0, order: int, **options) -> TaylorExpansion:
         """Return the :class:`TaylorExpansion` of thetahat around (theta0, eps0)."""
-        return TaylorExpansion(self.function, theta0, eps0, order, **options)
+        return TaylorExpansion(self.function, theta0, eps0, order, **{**self.options, **options})
 
 
 class Objective:
@@ -40,12 +46,14 @@ class Objective:
     Calling it calls F unchanged. Create it with :func:`objective`.
     """
 
-    def __init__(self, function: Callable):
+    def __init__(self, function: Callable, **options):
         if not callable(function):
             raise TypeError(
                 f"objective decorates a callable F(theta, eps), got {type(function).__name__}"
             )
+        parse_options(options)
         self.function = function
+        self.options = options
         functools.update_wrapper(self, function)
 
     def __call__(self, theta, eps):
@@ -54,20 +62,25 @@ class Objective:
     @property
     def estimating_equation(self) -> EstimatingEquation:
         """The estimating equation G = dF/dtheta."""
-        return EstimatingEquation(gradient_of(self.function))
+        return EstimatingEquation(gradient_of(self.function), **self.options)
 
     def thetahat(self, theta0, eps0, **options) -> Callable:
         """Return thetahat(eps) for a minimizer theta0 at eps0; see
-        :func:`make_thetahat_from_objective`."""
-        return make_thetahat_from_objective(self.function, theta0, eps0, **options)
+        :func:`make_thetahat_from_objective`. ``options`` override the decorator's."""
+        merged = {**self.options, **options}
+        return make_thetahat_from_objective(self.function, theta0, eps0, **merged)
 
     def taylor_expansion(self, theta0, eps0, order: int, **options) -> TaylorExpansion:
         """Return :meth:`TaylorExpansion.from_objective` around (theta0, eps0)."""
-        return TaylorExpansion.from_objective(self.function, theta0, eps0, order, **options)
+        merged = {**self.options, **options}
+        return TaylorExpansion.from_objective(self.function, theta0, eps0, order, **merged)
 
 
-def estimating_equation(function: Callable) -> EstimatingEquation:
+def estimating_equation(function: Callable | None = None, **options):
     """Decorate ``G(theta, eps)`` so that it can build thetahat and its Taylor reference.
+
+    Use it bare (``@estimating_equation``) or with default options for the
+    builders (``@estimating_equation(residual_tol=1e-6)``).
 
     Examples
     --------
@@ -77,9 +90,18 @@ def estimating_equation(function: Callable) -> EstimatingEquation:
     ...     return theta**3 - eps
     >>> thetahat = cube_root.thetahat(theta0=2.0, eps0=8.0)
     """
-    return EstimatingEquation(function)
+    if function is None:
+        parse_options(options)
+        return lambda decorated: EstimatingEquation(decorated, **options)
+    return EstimatingEquation(function, **options)
 
 
-def objective(function: Callable) -> Objective:
-    """Decorate ``F(theta, eps)`` so that it can build thetahat = argmin_theta F."""
-    return Objective(function)
+def objective(function: Callable | None = None, **options):
+    """Decorate ``F(theta, eps)`` so that it can build thetahat = argmin_theta F.
+
+    Use it bare (``@objective``) or with default options (``@objective(residual_tol=1e-6)``).
+    """
+    if function is None:
+        parse_options(options)
+        return lambda decorated: Objective(decorated, **options)
+    return Objective(function, **options)

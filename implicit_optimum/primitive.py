@@ -110,11 +110,16 @@ def gradient_of(objective: Callable, theta0=None, eps0=None) -> Callable:
         value = getval(objective(theta0, eps0))
         shape = onp.shape(value)
         if isinstance(value, (list, tuple, dict)) or shape != ():
+            if onp.size(value) == 1:
+                fix = "Return a scalar, for example with np.sum(...) or value[0]"
+            else:
+                fix = (
+                    "If this function is already the gradient (an estimating equation), "
+                    "use make_thetahat or @estimating_equation instead"
+                )
             raise ShapeError(
                 f"objective(theta0, eps0) returned {type(value).__name__} of shape {shape}, "
-                "but an objective must return a scalar. If this function is already the "
-                "gradient (an estimating equation), use make_thetahat or "
-                "@estimating_equation instead"
+                f"but an objective must return a scalar. {fix}"
             )
     return autograd.grad(objective, 0)
 

@@ -79,10 +79,11 @@ class ImplicitSystem:
         self.dim_theta = self.theta0.size
         self.dim_eps = self.eps0.size
 
-        self.residual = self._check_residual()
+        self.residual = self._evaluate_residual()
         jacobian = self._jacobian_theta()
         self.forward_mode_error = self._probe_forward_mode()
         self._jvp = jvp_in if self.forward_mode_error is None else jvp_by_reverse_mode
+        self._check_solution(jacobian)
         self.factorization = self._factor(jacobian, from_objective)
         # Only a gradient G = dF/dtheta has a symmetric dG/dtheta at every
         # (theta, eps). A G that is merely symmetric at the base point still
@@ -141,7 +142,8 @@ class ImplicitSystem:
         """Return ``dG/dtheta(theta0, eps0) @ direction`` by forward mode."""
         return jvp_in(lambda theta_: self.g_flat(theta_, self.eps0), self.theta0_flat, direction)
 
-    def _check_residual(self) -> onp.ndarray:
+    def _evaluate_residual(self) -> onp.ndarray:
+        """Return G(theta0, eps0) after checking its type, shape and finiteness."""
         value = self.estimating_equation(self.theta0, self.eps0)
         if isbox(value):
             raise TracedInputError(
@@ -150,6 +152,11 @@ class ImplicitSystem:
                 "argument. thetahat differentiates only through eps, so this derivative "
                 "would be silently zero. Pass the variable as (part of) eps; a tuple or "
                 "dict eps is accepted"
+            )
+        if isinstance(value, onp.matrix):
+            raise InputTypeError(
+                "estimating_equation(theta0, eps0) returned a numpy.matrix, which autograd "
+                "cannot differentiate; build G from arrays (numpy.asarray on its data)"
             )
         if isinstance(value, (list, tuple, dict)):
             raise InputTypeError(
@@ -178,19 +185,36 @@ class ImplicitSystem:
                 f"element of theta (a square system) in theta's shape{hint}"
             )
         check_finite(residual, "estimating_equation(theta0, eps0)")
-        largest = float(onp.max(onp.abs(residual)))
-        if largest > self.options.residual_tol:
-            message = (
-                f"theta0 is not a solution: max |estimating_equation(theta0, eps0)| = "
-                f"{largest:.3g} exceeds residual_tol={self.options.residual_tol:.3g}. "
-                "Solve to a tighter tolerance in float64, check the sign of G and that it "
-                "takes (theta, eps) in that order, or pass residual_tol=... or "
-                'on_residual="warn" to accept this residual'
-            )
-            if self.options.on_residual == "raise":
-                raise NotASolutionError(message)
-            warnings.warn(message, ResidualWarning, stacklevel=4)
         return residual
+
+    def _check_solution(self, jacobian: onp.ndarray) -> None:
+        """Raise or warn unless G(theta0, eps0) is small next to the size of G's terms.
+
+        The scale, max_i (|dG/dtheta| |theta0| + |dG/deps . eps0|)_i, is the size
+        of the first-order terms that must cancel in G at a solution; comparing
+        with it keeps the check independent of the units of theta and eps.
+        """
+        theta_terms = onp.abs(jacobian) @ onp.abs(self.theta0_flat)
+        eps_terms = onp.abs(
+            onp.asarray(self.jvp_eps(self.theta0_flat, self.eps0, self.eps0), dtype=float)
+        )
+        scale = float(onp.max(theta_terms + eps_terms))
+        tolerance = self.options.residual_tol * scale + self.options.residual_atol
+        largest = float(onp.max(onp.abs(self.residual)))
+        if largest <= tolerance:
+            return
+        message = (
+            f"theta0 is not a solution: max |estimating_equation(theta0, eps0)| = "
+            f"{largest:.3g} exceeds residual_tol x scale + residual_atol = {tolerance:.3g}, "
+            f"where the scale {scale:.3g} is the size of G's first-order terms at "
+            "(theta0, eps0). Solve to a tighter tolerance in float64, check the sign of "
+            "G, that it takes (theta, eps) in that order and that it is differentiable "
+            "at theta0 (abs or max have kinks), or pass residual_tol=... or "
+            'on_residual="warn" to accept this residual'
+        )
+        if self.options.on_residual == "raise":
+            raise NotASolutionError(message)
+        warnings.warn(message, ResidualWarning, stacklevel=4)
 
     def _jacobian_theta(self) -> onp.ndarray:
         try:

@@ -157,7 +157,8 @@ class TaylorExpansion:
         """
         _check_order(order, "order")
         expansion = cls.__new__(cls)
-        expansion._setup(gradient_of(objective), theta0, eps0, options, True, order, linear_in_eps)
+        estimating_equation = gradient_of(objective, theta0, eps0)
+        expansion._setup(estimating_equation, theta0, eps0, options, True, order, linear_in_eps)
         return expansion
 
     def _setup(

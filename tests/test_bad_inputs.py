@@ -16,6 +16,7 @@ import numpy as onp
 import pytest
 import scipy.optimize
 
+import implicit_optimum
 from implicit_optimum import TaylorExpansion, make_thetahat, make_thetahat_from_objective
 from implicit_optimum.errors import (
     EpsMismatchError,
@@ -32,6 +33,9 @@ from implicit_optimum.errors import (
 
 def cube(theta, eps):
     return theta**3 - eps
+
+
+large_data = 1e8 + onp.random.default_rng(0).normal(size=1000)
 
 
 def cube_root_derivative(eps, k):
@@ -285,6 +289,30 @@ CATALOGUE = [
     Case("G with a function that has no forward-mode rule, under reverse mode",
          lambda: reverse_only_equation(),
          check=approx(2 / 8.0**3)),
+    Case("theta0 = 0 from a solver that stopped at once, data of size 1e-9",
+         lambda: make_thetahat(lambda t, e: np.sum(e * (t - 1e-9 * onp.arange(1.0, 6.0))),
+                               0.0, onp.ones(5)),
+         NotASolutionError, "the size of G's first-order terms"),
+    Case("exact theta0 with data of size 1e8 (rounding residual)",
+         lambda: autograd.grad(make_thetahat(
+             lambda t, e: np.sum(e * (t - large_data)), onp.mean(large_data),
+             onp.ones(large_data.size)))(onp.ones(large_data.size))[0],
+         check=approx((large_data[0] - onp.mean(large_data)) / large_data.size, rel=1e-6)),
+    Case("theta0 given as numpy.matrix", lambda: make_thetahat(
+        cube, onp.matrix([[2.0]]), 8.0), InputTypeError, "numpy.matrix"),
+    Case("G returns numpy.matrix", lambda: make_thetahat(
+        lambda t, e: onp.matrix(t - e), onp.ones(2), onp.ones(2)), InputTypeError,
+         "returned a numpy.matrix"),
+    Case("objective returning an array of one element",
+         lambda: make_thetahat_from_objective(
+             lambda t, e: np.sum((t - e) ** 2) * np.ones(1), onp.ones(2), 1.0),
+         ShapeError, r"must return a scalar. Return a scalar, for example with np.sum"),
+    Case("decorator with options in parentheses",
+         lambda: implicit_optimum.estimating_equation(residual_tol=1e-2)(cube)
+         .thetahat(2.0, 8.001)(8.001),
+         check=approx(2.0)),
+    Case("decorator with a misspelled option",
+         lambda: implicit_optimum.objective(tolerance=1e-3), TypeError, "valid options are"),
     Case("misspelled option", lambda: make_thetahat(cube, 2.0, 8.0, residual_tolerance=1),
          TypeError, "valid options are"),
 ]  # fmt: skip
