@@ -10,7 +10,7 @@ from collections.abc import Callable
 import autograd
 import autograd.numpy as np
 import numpy as onp
-from autograd.tracer import isbox
+from autograd.tracer import getval, isbox
 
 from ._inputs import Options, as_float_array, check_finite
 from .errors import (
@@ -73,6 +73,10 @@ class ImplicitSystem:
             raise ShapeError(
                 f"theta0 is empty (shape {self.theta0.shape}); pass at least one parameter"
             )
+        # G receives these arrays directly, so a G that modifies its arguments
+        # in place fails loudly instead of silently moving the base point.
+        self.theta0.setflags(write=False)
+        self.eps0.setflags(write=False)
         self.theta_shape = self.theta0.shape
         self.eps_shape = self.eps0.shape
         self.theta0_flat = self.theta0.reshape(-1)
@@ -144,7 +148,16 @@ class ImplicitSystem:
 
     def _evaluate_residual(self) -> onp.ndarray:
         """Return G(theta0, eps0) after checking its type, shape and finiteness."""
-        value = self.estimating_equation(self.theta0, self.eps0)
+        try:
+            value = self.estimating_equation(self.theta0, self.eps0)
+        except ValueError as error:
+            if "read-only" not in str(error):
+                raise
+            raise InputTypeError(
+                f"estimating_equation modifies its theta or eps argument in place ({error}). "
+                "G must leave its arguments unchanged: write w = w / np.sum(w), not "
+                "w /= np.sum(w)"
+            ) from error
         if isbox(value):
             raise TracedInputError(
                 "estimating_equation(theta0, eps0) depends on a variable that autograd is "
@@ -185,6 +198,7 @@ class ImplicitSystem:
                 f"element of theta (a square system) in theta's shape{hint}"
             )
         check_finite(residual, "estimating_equation(theta0, eps0)")
+        self._output_dtype = getattr(getval(value), "dtype", onp.dtype(float))
         return residual
 
     def _check_solution(self, jacobian: onp.ndarray) -> None:
@@ -203,14 +217,23 @@ class ImplicitSystem:
         largest = float(onp.max(onp.abs(self.residual)))
         if largest <= tolerance:
             return
+        precision_hint = ""
+        if onp.issubdtype(self._output_dtype, onp.floating) and (
+            onp.finfo(self._output_dtype).bits < 64
+        ):
+            precision_hint = (
+                f" G returned {self._output_dtype} values, whose rounding alone can "
+                "exceed the tolerance: compute G in float64."
+            )
         message = (
             f"theta0 is not a solution: max |estimating_equation(theta0, eps0)| = "
             f"{largest:.3g} exceeds residual_tol x scale + residual_atol = {tolerance:.3g}, "
             f"where the scale {scale:.3g} is the size of G's first-order terms at "
-            "(theta0, eps0). Solve to a tighter tolerance in float64, check the sign of "
-            "G, that it takes (theta, eps) in that order and that it is differentiable "
-            "at theta0 (abs or max have kinks), or pass residual_tol=... or "
-            'on_residual="warn" to accept this residual'
+            f"(theta0, eps0).{precision_hint} Solve to a tighter tolerance in float64, "
+            "check that theta0 was fitted at this eps0, the sign of G, that G takes "
+            "(theta, eps) in that order and that it is differentiable at theta0 (abs or "
+            'max have kinks), or pass residual_tol=... or on_residual="warn" to accept '
+            "this residual"
         )
         if self.options.on_residual == "raise":
             raise NotASolutionError(message)

@@ -171,6 +171,16 @@ def reverse_only_equation():
     return autograd.grad(autograd.grad(lambda eps: thetahat(eps)[0]))(8.0)
 
 
+def float32_equation(theta, eps):
+    # float32(sqrt(2))^2 - 2 is about -1.2e-7 in float32 arithmetic.
+    return theta.astype(onp.float32) ** 2 - eps.astype(onp.float32)
+
+
+def in_place_equation(theta, weights):
+    weights /= np.sum(weights)
+    return np.sum(weights * (theta - onp.arange(3.0)))
+
+
 def approx(expected, rel=1e-9):
     return lambda value: onp.allclose(value, expected, rtol=rel, atol=0.0)
 
@@ -179,7 +189,7 @@ CATALOGUE = [
     Case("theta0 from a loose optimizer", lambda: make_thetahat(cube, 2.0001, 8.0),
          NotASolutionError, r"not a solution: max \|.*\| = 0.0012"),
     Case("theta0 solves G with the wrong sign", lambda: make_thetahat(cube, -2.0, 8.0),
-         NotASolutionError, "check the sign of G"),
+         NotASolutionError, "the sign of G"),
     Case("small residual accepted in warning mode",
          lambda: make_thetahat(cube, 2.0001, 8.0, on_residual="warn")(8.0),
          check=approx(2.0001), warning=ResidualWarning),
@@ -313,6 +323,12 @@ CATALOGUE = [
          check=approx(2.0)),
     Case("decorator with a misspelled option",
          lambda: implicit_optimum.objective(tolerance=1e-3), TypeError, "valid options are"),
+    Case("G normalizes its weights in place",
+         lambda: make_thetahat(in_place_equation, 0.0, onp.ones(3)), InputTypeError,
+         "modifies its theta or eps argument in place"),
+    Case("G computed in float32",
+         lambda: make_thetahat(float32_equation, onp.sqrt([2.0]), onp.array([2.0])),
+         NotASolutionError, "G returned float32 values"),
     Case("misspelled option", lambda: make_thetahat(cube, 2.0, 8.0, residual_tolerance=1),
          TypeError, "valid options are"),
 ]  # fmt: skip
