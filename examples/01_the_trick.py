@@ -200,7 +200,7 @@ print(benchmark.format_table(records))
 # ## Applying it to your own model
 #
 # 1. Write the first-order conditions G(θ, ε) with `autograd.numpy`, returning
-#    an array of θ's shape; for a minimizer, write the objective F(θ, ε) and
+#    an array of θ's shape. For a minimizer, write the objective F(θ, ε) and
 #    use the `_from_objective` variants. θ and ε may be floats, arrays of any
 #    shape, or tuples and dicts of arrays. ∂G/∂θ must be invertible at the
 #    solution.

@@ -160,7 +160,7 @@ def _build_taylor(counting, problem, order, mode):
 
 
 def _build_floor(counting, problem, order, mode):
-    """One factorization, k solves and k first-order jvps of G at the base point.
+    """Set up the lower bound: one factorization, k solves and k jvps of G at the base point.
 
     No method that computes k orders does less, so its time is a lower bound.
     """

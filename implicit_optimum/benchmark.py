@@ -2,8 +2,8 @@
 
 Run ``python -m implicit_optimum.benchmark`` for the default (``--quick``)
 problems; ``--help`` lists the options. For every problem, order and mode, each
-method is set up, checked against the Taylor reference, and then timed with
-the methods interleaved in one process; the reported time is the median.
+method is set up and checked against the Taylor reference. The methods are
+then timed interleaved in one process, and the reported time is the median.
 """
 
 import argparse
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"run the default problems ({', '.join(QUICK_PROBLEMS)}); this is the default",
     )
     size.add_argument("--full", action="store_true", help="also run the larger synthetic problem")
+
+    # What to run.
     parser.add_argument(
         "--problems",
         type=lambda text: parse_names(text, tuple(PROBLEMS), "--problems"),
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=list(MODES),
         help="comma-separated modes: forward, reverse",
     )
+
+    # Outputs.
     parser.add_argument(
         "--json", type=Path, default=DEFAULT_JSON, help=f"JSON output path (default {DEFAULT_JSON})"
     )
@@ -92,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-plot", action="store_true", help="skip the plot (no matplotlib needed)"
     )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    # Timing and size.
     parser.add_argument(
         "--budget",
         type=float,
@@ -110,7 +117,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="use only the first ROWS rows of the breast-cancer data (for smoke tests)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 

@@ -8,16 +8,15 @@ from .primitive import gradient_of, make_thetahat, make_thetahat_from_objective
 from .taylor import TaylorExpansion
 
 
-class EstimatingEquation:
-    """An estimating equation G(theta, eps) that builds thetahat and its Taylor reference.
+class _DecoratedFunction:
+    """A user's function of (theta, eps), callable unchanged, with default options."""
 
-    Calling it calls G unchanged. Create it with :func:`estimating_equation`.
-    """
+    signature = "G(theta, eps)"
 
     def __init__(self, function: Callable, **options):
         if not callable(function):
             raise TypeError(
-                "estimating_equation decorates a callable G(theta, eps), got "
+                f"{type(self).__name__} decorates a callable {self.signature}, got "
                 f"{type(function).__name__}"
             )
         parse_options(options)
@@ -27,6 +26,13 @@ class EstimatingEquation:
 
     def __call__(self, theta, eps):
         return self.function(theta, eps)
+
+
+class EstimatingEquation(_DecoratedFunction):
+    """An estimating equation G(theta, eps) that builds thetahat and its Taylor reference.
+
+    Calling it calls G unchanged. Create it with :func:`estimating_equation`.
+    """
 
     def thetahat(self, theta0, eps0, **options) -> Callable:
         """Return thetahat(eps) for a solution theta0 at eps0; see :func:`make_thetahat`.
@@ -40,24 +46,13 @@ class EstimatingEquation:
         return TaylorExpansion(self.function, theta0, eps0, order, **{**self.options, **options})
 
 
-class Objective:
+class Objective(_DecoratedFunction):
     """An objective F(theta, eps) whose minimizer thetahat(eps) can be differentiated.
 
     Calling it calls F unchanged. Create it with :func:`objective`.
     """
 
-    def __init__(self, function: Callable, **options):
-        if not callable(function):
-            raise TypeError(
-                f"objective decorates a callable F(theta, eps), got {type(function).__name__}"
-            )
-        parse_options(options)
-        self.function = function
-        self.options = options
-        functools.update_wrapper(self, function)
-
-    def __call__(self, theta, eps):
-        return self.function(theta, eps)
+    signature = "F(theta, eps)"
 
     @property
     def estimating_equation(self) -> EstimatingEquation:

@@ -36,9 +36,10 @@ def make_thetahat(estimating_equation: Callable, theta0, eps0, **options) -> Cal
     eps0 : float or array of shape eps_shape
         The hyperparameter at which theta0 was found.
     **options
-        ``residual_tol`` (1e-8), ``on_residual`` ("raise" or "warn"),
-        ``eps_tol`` (1e-10), ``warn_condition`` (1e8), ``max_condition``
-        (1e13) and ``factorization`` ("auto", "cholesky" or "lu"); see
+        ``residual_tol`` (1e-8, relative), ``residual_atol`` (1e-14),
+        ``on_residual`` ("raise" or "warn"), ``eps_tol`` (1e-10),
+        ``warn_condition`` (1e8), ``max_condition`` (1e13) and
+        ``factorization`` ("auto", "cholesky" or "lu"); see
         :class:`implicit_optimum.Options`.
 
     Returns
@@ -52,14 +53,23 @@ def make_thetahat(estimating_equation: Callable, theta0, eps0, **options) -> Cal
     Raises
     ------
     InputTypeError
-        theta0 or eps0 is boolean, complex, a container or not numeric; G is
-        not callable or does not return an array.
+        theta0 or eps0 is boolean, complex, a list, a numpy.matrix or not
+        numeric; G is not callable, does not return an array or modifies its
+        arguments in place.
     NonFiniteError
         theta0, eps0, G(theta0, eps0) or dG/dtheta contains NaN or inf.
     ShapeError
         G returns a shape other than theta0's; thetahat gets eps of another shape.
     NotASolutionError
-        ``max |G(theta0, eps0)| > residual_tol`` (unless ``on_residual="warn"``).
+        ``max |G(theta0, eps0)|`` exceeds ``residual_tol`` times the size of
+        G's first-order terms plus ``residual_atol`` (unless
+        ``on_residual="warn"``).
+    TracedInputError
+        theta0, eps0 or G(theta0, eps0) is being differentiated by an outer
+        autograd call, for example through a closure parameter.
+    ForwardModeError
+        Forward mode through G is needed, but autograd has no forward-mode
+        rule for a function G uses.
     SingularJacobianError
         The condition estimate of dG/dtheta exceeds ``max_condition``.
     NotPositiveDefiniteError

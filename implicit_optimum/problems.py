@@ -89,7 +89,7 @@ def newton_solve(
 
 
 def quintic(seed: int = 0) -> Problem:
-    """The classic small example, d = 4, p = 3.
+    """Build the classic small example, d = 4, p = 3.
 
     F(theta, eps) = 1/2 theta^T A theta + mean(theta - 1/2)^5 mean(eps - 1/2)^5,
     A = M M^T + I for a seeded random M, eps0 = 0.
@@ -169,7 +169,7 @@ def breast_cancer_design(rows: int | None = None) -> tuple[onp.ndarray, onp.ndar
 
 
 def logistic_weights(rows: int | None = None, ridge: float = 1.0, seed: int = 1) -> Problem:
-    """Weighted logistic regression on the breast-cancer data, eps = data weights.
+    """Build weighted logistic regression on the breast-cancer data, eps = data weights.
 
     d = 31 (30 standardized features and an intercept), p = 569, eps0 = 1,
     with a ridge term ``ridge / 2 |theta|^2``.
@@ -188,7 +188,7 @@ def logistic_weights(rows: int | None = None, ridge: float = 1.0, seed: int = 1)
 def logistic_large(
     dim_theta: int = 100, rows: int = 5000, ridge: float = 1.0, seed: int = 2
 ) -> Problem:
-    """Weighted logistic regression on seeded synthetic data, d = 100, p = 5000."""
+    """Build weighted logistic regression on seeded synthetic data, d = 100, p = 5000."""
     rng = onp.random.default_rng(seed)
     features = rng.normal(size=(rows, dim_theta)) / onp.sqrt(dim_theta)
     true_theta = rng.normal(size=dim_theta) * 2.0

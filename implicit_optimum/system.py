@@ -48,7 +48,7 @@ class ImplicitSystem:
     Raises
     ------
     InputTypeError, NonFiniteError, ShapeError, NotASolutionError,
-    SingularJacobianError, NotPositiveDefiniteError
+    SingularJacobianError, NotPositiveDefiniteError, TracedInputError
         See :func:`implicit_optimum.make_thetahat`.
     """
 
@@ -136,15 +136,11 @@ class ImplicitSystem:
         theta_direction = rng.normal(size=self.dim_theta)
         eps_direction = rng.normal(size=self.eps_shape)
         try:
-            self.matvec_forward(theta_direction)
+            jvp_in(lambda theta_: self.g_flat(theta_, self.eps0), self.theta0_flat, theta_direction)
             jvp_in(lambda eps_: self.g_flat(self.theta0_flat, eps_), self.eps0, eps_direction)
         except NotImplementedError as error:
             return error
         return None
-
-    def matvec_forward(self, direction):
-        """Return ``dG/dtheta(theta0, eps0) @ direction`` by forward mode."""
-        return jvp_in(lambda theta_: self.g_flat(theta_, self.eps0), self.theta0_flat, direction)
 
     def _evaluate_residual(self) -> onp.ndarray:
         """Return G(theta0, eps0) after checking its type, shape and finiteness."""

@@ -103,9 +103,9 @@ class TaylorExpansion:
         derivative with two or more eps derivatives then vanishes, so in a
         term with r slots of x_1 = (theta_1, direction) only one slot carries
         the eps part, scaled by r, and the others are theta-only: the pruned
-        terms are never traced. The claim is checked at construction, along
+        terms are never traced. The claim is checked at construction along
         random directions, for every dropped partial derivative up to
-        ``order`` and by a secant step in eps; if it fails,
+        ``order`` and by a secant step in eps. If it fails,
         :class:`LinearityError` is raised.
     **options
         As in :func:`implicit_optimum.make_thetahat`.
@@ -278,25 +278,23 @@ class TaylorExpansion:
         rng = onp.random.default_rng(0)
         probe = rng.normal(size=system.eps_shape)
         theta_probe = rng.normal(size=system.dim_theta)
-        zero_eps = onp.zeros(system.eps_shape)
 
         for m in range(2, max(self.order, 2) + 1):
             full = system.g_flat
-            pruned = system.g_flat
-            for slot in range(m):
+            pruned = _differentiate_along_both(system.g_flat, theta_probe, m * probe)
+            for _ in range(m - 1):
                 full = _differentiate_along_both(full, theta_probe, probe)
-                eps_part = m * probe if slot == 0 else zero_eps
-                pruned = _differentiate_along_both(pruned, theta_probe, eps_part)
+                pruned = _differentiate_along_theta(pruned, theta_probe)
+            full = _differentiate_along_both(full, theta_probe, probe)
             full_value = onp.asarray(full(theta0, eps0), dtype=float)
             pruned_value = onp.asarray(pruned(theta0, eps0), dtype=float)
             dropped = float(onp.max(onp.abs(full_value - pruned_value)))
             scale = float(onp.max(onp.abs(full_value))) + float(onp.max(onp.abs(pruned_value)))
             if not dropped <= 1e-8 * scale + 1e-12:
-                raise LinearityError(
-                    "linear_in_eps=True, but the estimating equation is not linear in eps: "
+                raise _not_linear_error(
                     f"along random directions, the partial derivatives of order {m} with two "
                     f"or more eps derivatives sum to {dropped:.3g} (scale {scale:.3g}) "
-                    "instead of 0. Pass linear_in_eps=False"
+                    "instead of 0"
                 )
 
         first = onp.asarray(system.jvp_eps(theta0, eps0, probe), dtype=float)
@@ -308,11 +306,9 @@ class TaylorExpansion:
         )
         secant_size = float(onp.max(onp.abs(secant_error), initial=0.0))
         if not secant_size <= 1e-8 * scale + 1e-12:
-            raise LinearityError(
-                "linear_in_eps=True, but the estimating equation is not linear in eps: "
+            raise _not_linear_error(
                 f"along a random direction r, a step of {step:.3g} in eps changes G by "
-                f"{secant_size:.3g} more than its linear part predicts (scale {scale:.3g}). "
-                "Pass linear_in_eps=False"
+                f"{secant_size:.3g} more than its linear part predicts (scale {scale:.3g})"
             )
 
     def _resolve_order(self, order) -> int:
@@ -343,6 +339,13 @@ class TaylorExpansion:
                 f"{self.system.eps_shape}; pass {name} with the shape of eps0"
             )
         return array
+
+
+def _not_linear_error(detail: str) -> LinearityError:
+    return LinearityError(
+        "linear_in_eps=True, but the estimating equation is not linear in eps: "
+        f"{detail}. Pass linear_in_eps=False"
+    )
 
 
 def _differentiate_along_theta(function: Callable, direction) -> Callable:
